@@ -1,0 +1,102 @@
+"""The `agentops` command line: a thin layer of argument parsing and rendering over the library.
+
+Heavy libraries (anthropic, mlflow, textual) are imported only inside the commands that use
+them, so `agentops --help` and the lineage commands start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from agentops.cli_graph import graph_app
+from agentops.cli_lineage import lineage_app
+from agentops.cli_support import print_json, state, stderr, stdout
+
+app = typer.Typer(
+    name="agentops",
+    help="Lineage graph and ops assistant for ML systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(lineage_app, name="lineage")
+app.add_typer(graph_app, name="graph")
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL of the lineage store (default: AGENTOPS_DB_URL, "
+                     "agentops.toml, .agentops/lineage.db)."),
+    ] = None,
+) -> None:
+    state(ctx).db = db
+    ctx.call_on_close(state(ctx).close)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Write agentops.toml and .agentops/ in the current folder, and create the store."""
+    from pathlib import Path
+
+    from agentops.settings import init_project
+
+    config, written = init_project(Path.cwd())
+    store = state(ctx).store()
+    verb = "wrote" if written else "kept existing"
+    stderr().print(f"{verb} {config}; lineage store at {store.url}", highlight=False)
+
+
+@app.command()
+def status(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """How many nodes and edges of each kind the lineage store holds."""
+    store = state(ctx).store()
+    counts = store.counts()
+    if json:
+        print_json({"db": store.url, "nodes": counts.nodes, "edges": counts.edges})
+        return
+    from agentops.render import counts_table
+
+    console = stdout()
+    console.print(f"lineage store: {store.url}", highlight=False, markup=False)
+    console.print(counts_table(counts))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; expected failures become one line on stderr and exit code 1."""
+    import click
+
+    from agentops.errors import expected_errors
+
+    try:
+        result = app(args=list(argv) if argv is not None else None, prog_name="agentops",
+                     standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        stderr().print("aborted", style="red")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except expected_errors() as exc:
+        console = stderr()
+        console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
+        if exc.hint:
+            console.print(f"hint: {exc.hint}", markup=False, highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    sys.exit(main())

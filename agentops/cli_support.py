@@ -1,0 +1,81 @@
+"""What every CLI command shares: the consoles, the project, the store, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from agentops.errors import UsageError
+from agentops.settings import ProjectSettings, load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from graph.store import LineageStore
+
+
+@dataclass(slots=True)
+class CliState:
+    """Global options, turned into settings and a store only when a command needs them."""
+
+    db: str | None = None
+    _settings: ProjectSettings | None = None
+    _store: LineageStore | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> ProjectSettings:
+        if self._settings is None:
+            self._settings = load_settings(db_url=self.db)
+        return self._settings
+
+    def store(self) -> LineageStore:
+        if self._store is None:
+            from graph.store import open_store
+
+            self._store = open_store(self.settings.db_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def parse_as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from graph.model import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise UsageError(
+            f"--as-of {text!r} is not a time", hint="use ISO-8601, e.g. 2026-11-20T03:00:00Z"
+        ) from None

@@ -1,0 +1,160 @@
+"""Rich renderings of lineage results for people (JSON and graph formats live in graph.export).
+
+Text from the graph (commit messages, names) is untrusted: it is shown through `Text` objects,
+never parsed as Rich markup, and control characters are stripped so it cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+if TYPE_CHECKING:
+    from graph.diff import LineageDiff
+    from graph.model import Node
+    from graph.queries import Subgraph
+    from graph.store import GraphCounts
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+KIND_STYLE = {
+    "commit": "yellow",
+    "config": "cyan",
+    "dataset": "green",
+    "run": "blue",
+    "model": "magenta",
+    "deploy": "bright_magenta",
+    "incident": "red",
+}
+
+
+def safe(text: object, limit: int = 120) -> str:
+    """One line of untrusted text: no control characters, no newlines, bounded length."""
+    line = _CONTROL.sub("", str(text).replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def summary(node: Node) -> str:
+    """A few words that say what a node is, from its attributes."""
+    attrs: Mapping[str, Any] = node.attrs
+    if node.kind.value == "commit":
+        return safe(str(attrs.get("message", "")).split("\n", 1)[0], 72)
+    if node.kind.value == "dataset":
+        rows = attrs.get("row_count")
+        return f"{rows:,} rows" if isinstance(rows, int) else ""
+    if node.kind.value == "run":
+        return safe(attrs.get("status", ""), 20)
+    if node.kind.value == "incident":
+        return safe(attrs.get("title", ""), 72)
+    return ""
+
+
+def node_label(ref: str, kind: str, details: Mapping[str, Node]) -> Text:
+    label = Text(safe(ref, 200), style=KIND_STYLE.get(kind, ""))
+    node = details.get(ref)
+    if node is not None and (words := summary(node)):
+        label.append("  " + words, style="dim")
+    return label
+
+
+def lineage_tree(subgraph: Subgraph, details: Mapping[str, Node]) -> Tree:
+    """Roots at the top, one level per step; a node reached twice is drawn once, then noted."""
+    kinds = {node.ref: node.kind.value for node in subgraph.nodes}
+    upstream = subgraph.direction is None or subgraph.direction.value == "upstream"
+    children: dict[str, list[tuple[str, str]]] = {}
+    for edge in subgraph.edges:
+        near, far = (edge.dst, edge.src) if upstream else (edge.src, edge.dst)
+        children.setdefault(near, []).append((far, edge.kind.value))
+    title = "upstream of" if upstream else "downstream of"
+    top = Tree(Text(f"{title} " + ", ".join(safe(r) for r in subgraph.roots), style="bold"))
+    drawn: set[str] = set()
+
+    def add(branch: Tree, ref: str, via: str | None) -> None:
+        label = node_label(ref, kinds.get(ref, ""), details)
+        if via:
+            label = Text(f"{via} ", style="dim") + label
+        if ref in drawn:
+            branch.add(label + Text("  (shown above)", style="dim"))
+            return
+        drawn.add(ref)
+        sub = branch.add(label)
+        for child, edge_kind in sorted(children.get(ref, [])):
+            add(sub, child, edge_kind)
+
+    for root in subgraph.roots:
+        if root in kinds:
+            add(top, root, None)
+    if subgraph.truncated:
+        top.add(Text("… truncated: raise --max-nodes or narrow with --kind/--depth", style="yellow"))
+    return top
+
+
+def lineage_table(subgraph: Subgraph, details: Mapping[str, Node]) -> Table:
+    table = Table("depth", "kind", "ref", "time", "about", title=None)
+    for node in subgraph.nodes:
+        table.add_row(
+            str(node.depth),
+            node.kind.value,
+            Text(safe(node.ref, 200), style=KIND_STYLE.get(node.kind.value, "")),
+            node.at.strftime("%Y-%m-%d %H:%M") if node.at else "",
+            Text(summary(details[node.ref]) if node.ref in details else ""),
+        )
+    if subgraph.truncated:
+        table.caption = "truncated: raise --max-nodes or narrow with --kind/--depth"
+    return table
+
+
+def counts_table(counts: GraphCounts) -> Table:
+    table = Table("", "kind", "count")
+    for kind, count in counts.nodes.items():
+        table.add_row("node", kind, f"{count:,}")
+    for kind, count in counts.edges.items():
+        table.add_row("edge", kind, f"{count:,}")
+    if not counts.nodes:
+        table.caption = "empty: run `agentops ingest …` or `agentops graph load FILE`"
+    return table
+
+
+def diff_table(result: LineageDiff) -> Table:
+    table = Table("change", "kind", "name", safe(result.a), safe(result.b))
+    paired = set()
+    for change in result.changed:
+        table.add_row(
+            "changed", change.kind.value, Text(safe(change.name)),
+            Text("\n".join(safe(r) for r in change.a_refs)),
+            Text("\n".join(safe(r) for r in change.b_refs)),
+        )
+        paired.update(change.a_refs + change.b_refs)
+    for ref in result.only_a:
+        if ref not in paired:
+            table.add_row("only in A", ref.split(":", 1)[0], "", Text(safe(ref)), "")
+    for ref in result.only_b:
+        if ref not in paired:
+            table.add_row("only in B", ref.split(":", 1)[0], "", "", Text(safe(ref)))
+    if not table.row_count:
+        table.caption = "no difference in upstream lineage"
+    return table
+
+
+def node_panel(record: Mapping[str, Any]) -> Table:
+    """One node's attributes and direct edges as a two-column table (values shown as text)."""
+    import json
+
+    table = Table(show_header=False, title=Text(safe(record["ref"], 200), style="bold"))
+    table.add_column(style="dim")
+    table.add_column()
+    table.add_row("kind", record["kind"])
+    table.add_row("time", str(record["source_time"] or ""))
+    table.add_row("first seen", str(record["first_seen"] or ""))
+    for key, value in sorted(record["attrs"].items()):
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        table.add_row(Text(safe(key, 60)), Text(safe(shown, 300)))
+    for edge in record["in"]:
+        table.add_row("← " + edge["kind"], Text(safe(edge["src"], 200)))
+    for edge in record["out"]:
+        table.add_row("→ " + edge["kind"], Text(safe(edge["dst"], 200)))
+    return table

@@ -1,0 +1,112 @@
+"""Where the project is and what `agentops.toml` says: the one place paths come from.
+
+The database URL is decided here, first match wins: `--db`, `AGENTOPS_DB_URL`, the `db` key
+of `agentops.toml`, then `sqlite:///<root>/.agentops/lineage.db`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentops.errors import ProjectError
+
+CONFIG_FILE = "agentops.toml"
+STATE_DIR = ".agentops"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    root: Path
+    db_url: str
+    knowledge_dirs: tuple[Path, ...] = ()
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    classify: dict[str, list[str]] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding agentops.toml or .agentops/, else `start`."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / STATE_DIR).is_dir():
+            return folder
+    return start
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{path}: not valid TOML ({exc})", hint="fix or remove the file") from None
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def _resolve_url(url: str, root: Path) -> str:
+    """Relative SQLite paths in agentops.toml are relative to the project root."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return sqlite_url(root / url.removeprefix(prefix))
+    return url
+
+
+def load_settings(start: Path | None = None, db_url: str | None = None) -> ProjectSettings:
+    root = find_root(start or Path.cwd())
+    raw = read_config(root / CONFIG_FILE)
+    url = db_url or os.environ.get("AGENTOPS_DB_URL") or raw.get("db")
+    if url is not None and not isinstance(url, str):
+        raise ProjectError(f"{root / CONFIG_FILE}: db must be a string URL")
+    knowledge = raw.get("knowledge", [])
+    if not isinstance(knowledge, list) or not all(isinstance(k, str) for k in knowledge):
+        raise ProjectError(
+            f"{root / CONFIG_FILE}: knowledge must be a list of folder paths",
+            hint='write knowledge = ["docs/ops"]',
+        )
+    return ProjectSettings(
+        root=root,
+        db_url=_resolve_url(url, root) if url else sqlite_url(root / STATE_DIR / "lineage.db"),
+        knowledge_dirs=tuple(root / k for k in knowledge),
+        sources=dict(raw.get("sources", {})),
+        classify=dict(raw.get("classify", {})),
+        raw=raw,
+    )
+
+
+DEFAULT_CONFIG = """\
+# agentops project settings. See docs/conventions.md for every key.
+# knowledge = ["docs/ops"]            # your team's own cards
+# db = "postgresql+psycopg://…"       # share one lineage store; default .agentops/lineage.db
+
+[sources.git]
+path = "."
+"""
+
+
+def init_project(root: Path) -> tuple[Path, bool]:
+    """Write agentops.toml (never over an existing one) and .agentops/; True if it was written."""
+    config = root / CONFIG_FILE
+    written = not config.exists()
+    if written:
+        config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return config, written

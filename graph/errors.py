@@ -1,0 +1,34 @@
+"""The graph package's exceptions.
+
+    GraphError            anything the lineage graph refuses, with a hint for the user
+    ├── RefError          a ref that does not parse, matches nothing, or matches several nodes
+    ├── StoreError        the database cannot be opened, is of a newer schema, or a write failed
+    └── IngestError       a source (git, files, MLflow, OpenLineage, …) could not be read
+"""
+
+from __future__ import annotations
+
+
+class GraphError(Exception):
+    """Base of every expected failure in `graph`; `hint` tells the user what to do next."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class RefError(GraphError):
+    """A ref that is malformed, unknown or ambiguous; `candidates` lists near matches."""
+
+    def __init__(self, message: str, hint: str = "", candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint)
+        self.candidates = candidates
+
+
+class StoreError(GraphError):
+    """The lineage store could not be opened or written."""
+
+
+class IngestError(GraphError):
+    """A lineage source could not be read."""

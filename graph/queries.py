@@ -1,0 +1,297 @@
+"""Lineage queries as recursive SQL on the store: upstream, downstream, path, impact.
+
+Only the closure a question needs is read, never the whole graph. The walk runs in the
+database; depths are then computed here by a breadth-first pass over the returned edges, so an
+unlimited walk terminates on any graph (even a malformed one with cycles).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from graph.model import from_micros, to_micros
+from graph.refs import HISTORY_EDGE_KINDS, EdgeKind, NodeKind
+
+if TYPE_CHECKING:
+    from graph.store import LineageStore
+
+IMPACT_KINDS = frozenset({NodeKind.MODEL, NodeKind.DEPLOYMENT, NodeKind.INCIDENT})
+
+
+class Direction(StrEnum):
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageNode:
+    ref: str
+    kind: NodeKind
+    depth: int
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    src: str
+    dst: str
+    kind: EdgeKind
+
+
+@dataclass(slots=True)
+class Subgraph:
+    """The answer to a lineage walk: nodes with their distance from the roots, and edges."""
+
+    roots: list[str]
+    nodes: list[LineageNode]
+    edges: list[LineageEdge]
+    truncated: bool = False
+    direction: Direction | None = None
+    by_ref: dict[str, LineageNode] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_ref = {node.ref: node for node in self.nodes}
+
+    def refs(self) -> set[str]:
+        return set(self.by_ref)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` shape of upstream/downstream (pinned by a test)."""
+        return {
+            "root": list(self.roots),
+            "nodes": [
+                {
+                    "ref": node.ref,
+                    "kind": node.kind.value,
+                    "depth": node.depth,
+                    "at": node.at.isoformat() if node.at else None,
+                }
+                for node in self.nodes
+            ],
+            "edges": [
+                {"src": edge.src, "dst": edge.dst, "kind": edge.kind.value} for edge in self.edges
+            ],
+            "truncated": self.truncated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    """What a walk follows and keeps. `depth=None` is unlimited; `max_nodes=None` uncapped."""
+
+    depth: int | None = None
+    node_kinds: frozenset[NodeKind] | None = None
+    edge_kinds: frozenset[EdgeKind] | None = None
+    include_history: bool = False
+    max_nodes: int | None = None
+    as_of: datetime | None = None
+
+    def followed_edge_kinds(self) -> list[str]:
+        kinds = set(self.edge_kinds) if self.edge_kinds else set(EdgeKind)
+        if not self.include_history:
+            kinds -= HISTORY_EDGE_KINDS
+        return sorted(kind.value for kind in kinds)
+
+
+def _walk_sql(direction: Direction, limited: bool, as_of: bool) -> str:
+    """The recursive walk; `near`/`far` name the edge ends toward and away from the roots."""
+    near, far = ("dst_id", "src_id") if direction is Direction.UPSTREAM else ("src_id", "dst_id")
+    node_time = "AND n.at <= :as_of" if as_of else ""
+    edge_time = "AND e.at <= :as_of" if as_of else ""
+    node_join = f"JOIN nodes n ON n.id = e.{far}" if as_of else ""
+    if limited:
+        walk = f"""
+        walk(id, depth) AS (
+            SELECT id, 0 FROM nodes WHERE ref IN :roots
+            UNION
+            SELECT e.{far}, w.depth + 1 FROM edges e
+            JOIN walk w ON e.{near} = w.id
+            {node_join}
+            WHERE w.depth < :max_depth AND e.kind IN :edge_kinds {edge_time} {node_time}
+        ),
+        frontier AS (SELECT DISTINCT id FROM walk WHERE depth < :max_depth)"""
+    else:
+        walk = f"""
+        walk(id) AS (
+            SELECT id FROM nodes WHERE ref IN :roots
+            UNION
+            SELECT e.{far} FROM edges e
+            JOIN walk w ON e.{near} = w.id
+            {node_join}
+            WHERE e.kind IN :edge_kinds {edge_time} {node_time}
+        ),
+        frontier AS (SELECT id FROM walk)"""
+    return f"""
+    WITH RECURSIVE {walk}
+    SELECT ns.ref, nd.ref, e.kind, n.ref, n.kind, n.at
+    FROM edges e
+    JOIN frontier f ON e.{near} = f.id
+    JOIN nodes n ON n.id = e.{far}
+    JOIN nodes ns ON ns.id = e.src_id
+    JOIN nodes nd ON nd.id = e.dst_id
+    WHERE e.kind IN :edge_kinds {edge_time} {node_time}
+    """
+
+
+def walk(
+    store: LineageStore,
+    roots: Sequence[str],
+    direction: Direction,
+    options: WalkOptions = WalkOptions(),
+) -> Subgraph:
+    """Upstream (what fed `roots`) or downstream (what `roots` fed) of stored refs."""
+    from sqlalchemy import bindparam, text
+
+    limited = options.depth is not None
+    statement = text(_walk_sql(direction, limited, options.as_of is not None)).bindparams(
+        bindparam("roots", expanding=True), bindparam("edge_kinds", expanding=True)
+    )
+    params: dict[str, Any] = {
+        "roots": list(roots),
+        "edge_kinds": options.followed_edge_kinds(),
+    }
+    if limited:
+        params["max_depth"] = options.depth
+    if options.as_of is not None:
+        params["as_of"] = to_micros(options.as_of)
+    root_nodes = _root_nodes(store, roots, options.as_of)
+    with store.read() as conn:
+        rows = conn.execute(statement, params).all()
+    found: dict[str, tuple[NodeKind, datetime | None]] = dict(root_nodes)
+    edges: set[LineageEdge] = set()
+    for src, dst, kind, ref, node_kind, at in rows:
+        edges.add(LineageEdge(src, dst, EdgeKind(kind)))
+        found.setdefault(ref, (NodeKind(node_kind), from_micros(at)))
+    return _shape(list(root_nodes), found, edges, direction, options)
+
+
+def _root_nodes(
+    store: LineageStore, roots: Sequence[str], as_of: datetime | None
+) -> dict[str, tuple[NodeKind, datetime | None]]:
+    nodes = store.get_many(roots)
+    return {
+        node.ref: (node.kind, node.at)
+        for node in nodes
+        if as_of is None or (node.at is not None and node.at <= as_of)
+    }
+
+
+def _shape(
+    roots: list[str],
+    found: dict[str, tuple[NodeKind, datetime | None]],
+    edges: set[LineageEdge],
+    direction: Direction,
+    options: WalkOptions,
+) -> Subgraph:
+    """Depths by BFS, then the node-kind filter and the node cap (nearest nodes kept)."""
+    depths = bfs_depths(roots, edges, direction)
+    ordered = sorted(
+        (ref for ref in found if ref in depths), key=lambda ref: (depths[ref], ref)
+    )
+    if options.node_kinds is not None:
+        ordered = [r for r in ordered if r in roots or found[r][0] in options.node_kinds]
+    truncated = options.max_nodes is not None and len(ordered) > options.max_nodes
+    if truncated:
+        ordered = ordered[: options.max_nodes]
+    kept = set(ordered)
+    nodes = [LineageNode(ref, found[ref][0], depths[ref], found[ref][1]) for ref in ordered]
+    kept_edges = sorted(
+        (e for e in edges if e.src in kept and e.dst in kept),
+        key=lambda e: (e.src, e.dst, e.kind.value),
+    )
+    return Subgraph(roots, nodes, kept_edges, truncated, direction)
+
+
+def bfs_depths(
+    roots: Iterable[str], edges: Iterable[LineageEdge], direction: Direction
+) -> dict[str, int]:
+    """Distance of every reachable node from the nearest root, walking in `direction`."""
+    step: dict[str, list[str]] = {}
+    for edge in edges:
+        near, far = (edge.dst, edge.src) if direction is Direction.UPSTREAM else (edge.src, edge.dst)
+        step.setdefault(near, []).append(far)
+    depths = dict.fromkeys(roots, 0)
+    queue = deque(depths)
+    while queue:
+        ref = queue.popleft()
+        for nxt in step.get(ref, ()):
+            if nxt not in depths:
+                depths[nxt] = depths[ref] + 1
+                queue.append(nxt)
+    return depths
+
+
+def upstream(
+    store: LineageStore, roots: Sequence[str], options: WalkOptions = WalkOptions()
+) -> Subgraph:
+    return walk(store, roots, Direction.UPSTREAM, options)
+
+
+def downstream(
+    store: LineageStore, roots: Sequence[str], options: WalkOptions = WalkOptions()
+) -> Subgraph:
+    return walk(store, roots, Direction.DOWNSTREAM, options)
+
+
+def impact(
+    store: LineageStore, roots: Sequence[str], as_of: datetime | None = None
+) -> Subgraph:
+    """The blast radius: every model, deployment and incident downstream of `roots`."""
+    return downstream(store, roots, WalkOptions(node_kinds=IMPACT_KINDS, as_of=as_of))
+
+
+@dataclass(slots=True)
+class PathResult:
+    """Every node on some path from `src` to `dst`, and one shortest path among them."""
+
+    src: str
+    dst: str
+    shortest: list[str]
+    subgraph: Subgraph
+
+    def to_json(self) -> dict[str, Any]:
+        return {"src": self.src, "dst": self.dst, "shortest": self.shortest,
+                **self.subgraph.to_json()}
+
+
+def path(
+    store: LineageStore, src: str, dst: str, options: WalkOptions = WalkOptions()
+) -> PathResult:
+    """Paths from `src` down to `dst`; if there are none, paths from `dst` down to `src`."""
+    for a, b in ((src, dst), (dst, src)):
+        below = downstream(store, [a], options)
+        if b not in below.by_ref:
+            continue
+        above = upstream(store, [b], options)
+        on_path = below.refs() & above.refs()
+        nodes = [node for node in below.nodes if node.ref in on_path]
+        edges = [e for e in below.edges if e.src in on_path and e.dst in on_path]
+        sub = Subgraph([a], nodes, edges, False, Direction.DOWNSTREAM)
+        return PathResult(a, b, _shortest(a, b, edges), sub)
+    return PathResult(src, dst, [], Subgraph([src], [], [], False, Direction.DOWNSTREAM))
+
+
+def _shortest(src: str, dst: str, edges: Collection[LineageEdge]) -> list[str]:
+    parents: dict[str, str] = {}
+    step: dict[str, list[str]] = {}
+    for edge in edges:
+        step.setdefault(edge.src, []).append(edge.dst)
+    queue, seen = deque([src]), {src}
+    while queue:
+        ref = queue.popleft()
+        if ref == dst:
+            chain = [dst]
+            while chain[-1] != src:
+                chain.append(parents[chain[-1]])
+            return chain[::-1]
+        for nxt in sorted(step.get(ref, ())):
+            if nxt not in seen:
+                seen.add(nxt)
+                parents[nxt] = ref
+                queue.append(nxt)
+    return []

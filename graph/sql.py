@@ -1,0 +1,64 @@
+"""The upsert statements of the store, built once per dialect.
+
+SQLite and PostgreSQL share `INSERT … ON CONFLICT DO UPDATE`; edges look their endpoint ids up
+by ref inside the INSERT, so a bulk load needs no round trip per edge.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from graph.tables import EdgeRow, NodeRow
+
+
+def _insert(dialect: str, table: Any) -> Any:
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"upsert is written for sqlite and postgresql, not {dialect}")
+
+
+@cache
+def node_upsert(dialect: str) -> Any:
+    nodes = NodeRow.__table__
+    stmt = _insert(dialect, nodes)
+    return stmt.on_conflict_do_update(
+        index_elements=[nodes.c.ref],
+        set_={
+            "attrs": stmt.excluded.attrs,
+            "source_time": stmt.excluded.source_time,
+            "at": func.coalesce(stmt.excluded.source_time, nodes.c.first_seen),
+        },
+    )
+
+
+@cache
+def edge_upsert(dialect: str) -> Any:
+    nodes, edges = NodeRow.__table__, EdgeRow.__table__
+    src, dst = aliased(nodes, name="src"), aliased(nodes, name="dst")
+    rows = select(
+        src.c.id,
+        dst.c.id,
+        bindparam("kind", type_=String),
+        bindparam("attrs", type_=JSON),
+        bindparam("source_time", type_=BigInteger),
+        bindparam("first_seen", type_=BigInteger),
+        bindparam("at", type_=BigInteger),
+    ).select_from(src.join(dst, dst.c.ref == bindparam("dst"))).where(src.c.ref == bindparam("src"))
+    stmt = _insert(dialect, edges).from_select(
+        ["src_id", "dst_id", "kind", "attrs", "source_time", "first_seen", "at"], rows
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[edges.c.src_id, edges.c.dst_id, edges.c.kind],
+        set_={
+            "attrs": stmt.excluded.attrs,
+            "source_time": stmt.excluded.source_time,
+            "at": func.coalesce(stmt.excluded.source_time, edges.c.first_seen),
+        },
+    )
