@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from agentops.cli_graph import graph_app
+from agentops.cli_ingest import ingest_app
 from agentops.cli_lineage import lineage_app
 from agentops.cli_support import print_json, state, stderr, stdout
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(graph_app, name="graph")
+app.add_typer(ingest_app, name="ingest")
 
 
 @app.callback()

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, BigInteger, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from graph.tables import EdgeRow, NodeRow
+from graph.tables import EdgeRow, NodeRow, StateRow
 
 
 def _insert(dialect: str, table: Any) -> Any:
@@ -61,4 +61,13 @@ def edge_upsert(dialect: str) -> Any:
             "source_time": stmt.excluded.source_time,
             "at": func.coalesce(stmt.excluded.source_time, edges.c.first_seen),
         },
+    )
+
+
+@cache
+def state_upsert(dialect: str) -> Any:
+    table = StateRow.__table__
+    stmt = _insert(dialect, table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.namespace, table.c.key], set_={"value": stmt.excluded.value}
     )

@@ -153,6 +153,36 @@ class LineageStore:
         for batch in _batches(refs, 500):
             yield from conn.execute(select(table.c.ref).where(table.c.ref.in_(batch))).scalars()
 
+    # -- ingesters' bookkeeping -----------------------------------------------------------------
+
+    def get_state(self, namespace: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
+        """Saved values of one namespace (all of them, or only `keys`)."""
+        from sqlalchemy import select
+
+        from graph.tables import StateRow
+
+        table = StateRow.__table__
+        query = select(table.c.key, table.c.value).where(table.c.namespace == namespace)
+        with self.read() as conn:
+            if keys is None:
+                return dict(conn.execute(query).all())
+            found: dict[str, Any] = {}
+            for batch in _batches(keys, 500):
+                found.update(conn.execute(query.where(table.c.key.in_(batch))).all())
+            return found
+
+    def put_state(self, namespace: str, values: dict[str, Any]) -> None:
+        """Save values of one namespace (replacing same keys), in one transaction."""
+        from graph import sql
+
+        rows = [{"namespace": namespace, "key": k, "value": v} for k, v in values.items()]
+        if not rows:
+            return
+        with self._engine.begin() as conn:
+            stmt = sql.state_upsert(conn.dialect.name)
+            for batch in _batches(rows, BATCH_SIZE):
+                conn.execute(stmt, batch)
+
     # -- reads --------------------------------------------------------------------------------
 
     def get(self, ref: str) -> Node | None:

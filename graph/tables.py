@@ -54,3 +54,13 @@ class MetaRow(SQLModel, table=True):
 
     key: str = Field(sa_column=Column(String, primary_key=True))
     value: str = Field(sa_column=Column(String, nullable=False))
+
+
+class StateRow(SQLModel, table=True):
+    """Ingesters' bookkeeping (watermarks, stat caches, on-demand results), keyed by namespace."""
+
+    __tablename__ = "agentops_state"
+
+    namespace: str = Field(sa_column=Column(String(64), primary_key=True))
+    key: str = Field(sa_column=Column(String, primary_key=True))
+    value: Any = Field(default=None, sa_column=Column(JSON))

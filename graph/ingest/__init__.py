@@ -1,0 +1,1 @@
+"""Ingesters: each reads one kind of source into the lineage store, idempotently."""
