@@ -34,8 +34,10 @@ def _global_options(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option(help="SQLAlchemy URL of the lineage store (default: AGENTOPS_DB_URL, "
-                     "agentops.toml, .agentops/lineage.db)."),
+        typer.Option(
+            help="SQLAlchemy URL of the lineage store (default: AGENTOPS_DB_URL, "
+            "agentops.toml, .agentops/lineage.db)."
+        ),
     ] = None,
 ) -> None:
     state(ctx).db = db
@@ -74,19 +76,20 @@ def status(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; expected failures become one line on stderr and exit code 1."""
-    import click
-
     from agentops.errors import expected_errors
 
     try:
-        result = app(args=list(argv) if argv is not None else None, prog_name="agentops",
-                     standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        result = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="agentops",
+            standalone_mode=False,
+        )
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.TyperException as exc:  # usage errors: typer prints them, exit code 2
+        exc.show()  # type: ignore[attr-defined]
+        return exc.exit_code  # type: ignore[attr-defined]
+    except typer.Abort:
         stderr().print("aborted", style="red")
         return 1
     except KeyboardInterrupt:

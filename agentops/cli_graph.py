@@ -11,8 +11,9 @@ import typer
 from agentops.cli_support import state, stderr
 from agentops.errors import UsageError
 
-graph_app = typer.Typer(help="Dump or load the whole lineage graph as JSON Lines.",
-                        no_args_is_help=True)
+graph_app = typer.Typer(
+    help="Dump or load the whole lineage graph as JSON Lines.", no_args_is_help=True
+)
 
 
 @graph_app.command()

@@ -31,8 +31,11 @@ class Format(StrEnum):
 Refs = Annotated[list[str], typer.Argument(help="Refs or short forms (recsys/7, a sha prefix).")]
 Depth = Annotated[
     int | None,
-    typer.Option("--depth", min=0, help=f"Max steps (default: {TREE_DEPTH} for tree/table, "
-                 "unlimited otherwise)."),
+    typer.Option(
+        "--depth",
+        min=0,
+        help=f"Max steps (default: {TREE_DEPTH} for tree/table, unlimited otherwise).",
+    ),
 ]
 Kinds = Annotated[
     list[str] | None, typer.Option("--kind", help="Only show nodes of this kind (repeatable).")
@@ -94,8 +97,11 @@ def _emit(cli: CliState, subgraph: Subgraph, fmt: Format, extra: dict | None = N
         print_json({**(extra or {}), **subgraph.to_json()})
         return
     if fmt in (Format.DOT, Format.MERMAID, Format.GRAPHML):
-        render = {Format.DOT: export.to_dot, Format.MERMAID: export.to_mermaid,
-                  Format.GRAPHML: export.to_graphml}[fmt]
+        render = {
+            Format.DOT: export.to_dot,
+            Format.MERMAID: export.to_mermaid,
+            Format.GRAPHML: export.to_graphml,
+        }[fmt]
         typer.echo(render(subgraph), nl=False)
         return
     from agentops.render import lineage_table, lineage_tree

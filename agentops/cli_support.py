@@ -52,10 +52,13 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
+PIPE_WIDTH = 1000  # piped output is for grep and files: never crop a line to 80 columns
+
+
 def stdout() -> Console:
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH)
 
 
 def stderr() -> Console:

@@ -89,7 +89,9 @@ def lineage_tree(subgraph: Subgraph, details: Mapping[str, Node]) -> Tree:
         if root in kinds:
             add(top, root, None)
     if subgraph.truncated:
-        top.add(Text("… truncated: raise --max-nodes or narrow with --kind/--depth", style="yellow"))
+        top.add(
+            Text("… truncated: raise --max-nodes or narrow with --kind/--depth", style="yellow")
+        )
     return top
 
 
@@ -124,7 +126,9 @@ def diff_table(result: LineageDiff) -> Table:
     paired = set()
     for change in result.changed:
         table.add_row(
-            "changed", change.kind.value, Text(safe(change.name)),
+            "changed",
+            change.kind.value,
+            Text(safe(change.name)),
             Text("\n".join(safe(r) for r in change.a_refs)),
             Text("\n".join(safe(r) for r in change.b_refs)),
         )

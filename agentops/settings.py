@@ -51,7 +51,9 @@ def read_config(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: not valid TOML ({exc})", hint="fix or remove the file") from None
+        raise ProjectError(
+            f"{path}: not valid TOML ({exc})", hint="fix or remove the file"
+        ) from None
 
 
 def sqlite_url(path: Path) -> str:

@@ -65,9 +65,7 @@ def _identity(node: LineageNode) -> tuple[NodeKind, str]:
     return node.kind, key
 
 
-def diff(
-    store: LineageStore, a: str, b: str, as_of: datetime | None = None
-) -> LineageDiff:
+def diff(store: LineageStore, a: str, b: str, as_of: datetime | None = None) -> LineageDiff:
     """The upstream of `a` and of `b`, what only one side has, and the changed versions."""
     options = WalkOptions(as_of=as_of)
     up_a, up_b = upstream(store, [a], options), upstream(store, [b], options)

@@ -87,8 +87,12 @@ def _parse_line(number: int, line: str) -> Node | Edge:
         if record.get("type") == "edge":
             src, dst = str(parse_ref(record["src"])), str(parse_ref(record["dst"]))
             return Edge(
-                src, dst, EdgeKind(record["kind"]), attrs,
-                _time(record, "source_time"), _time(record, "first_seen"),
+                src,
+                dst,
+                EdgeKind(record["kind"]),
+                attrs,
+                _time(record, "source_time"),
+                _time(record, "first_seen"),
             )
     except KeyError as exc:
         raise bad(f"missing field {exc.args[0]!r}") from None

@@ -1,9 +1,9 @@
 """The graph package's exceptions.
 
-    GraphError            anything the lineage graph refuses, with a hint for the user
-    ├── RefError          a ref that does not parse, matches nothing, or matches several nodes
-    ├── StoreError        the database cannot be opened, is of a newer schema, or a write failed
-    └── IngestError       a source (git, files, MLflow, OpenLineage, …) could not be read
+GraphError            anything the lineage graph refuses, with a hint for the user
+├── RefError          a ref that does not parse, matches nothing, or matches several nodes
+├── StoreError        the database cannot be opened, is of a newer schema, or a write failed
+└── IngestError       a source (git, files, MLflow, OpenLineage, …) could not be read
 """
 
 from __future__ import annotations

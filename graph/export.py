@@ -61,8 +61,7 @@ def to_mermaid(subgraph: Subgraph) -> str:
     lines = ["flowchart LR"]
     lines += [f"  {ids[node.ref]}[{_mermaid_label(node.ref)}]" for node in subgraph.nodes]
     lines += [
-        f"  {ids[edge.src]} -->|{edge.kind.value}| {ids[edge.dst]}"
-        for edge in subgraph.edges
+        f"  {ids[edge.src]} -->|{edge.kind.value}| {ids[edge.dst]}" for edge in subgraph.edges
     ]
     return "\n".join(lines) + "\n"
 

@@ -190,9 +190,7 @@ def _shape(
 ) -> Subgraph:
     """Depths by BFS, then the node-kind filter and the node cap (nearest nodes kept)."""
     depths = bfs_depths(roots, edges, direction)
-    ordered = sorted(
-        (ref for ref in found if ref in depths), key=lambda ref: (depths[ref], ref)
-    )
+    ordered = sorted((ref for ref in found if ref in depths), key=lambda ref: (depths[ref], ref))
     if options.node_kinds is not None:
         ordered = [r for r in ordered if r in roots or found[r][0] in options.node_kinds]
     truncated = options.max_nodes is not None and len(ordered) > options.max_nodes
@@ -213,7 +211,9 @@ def bfs_depths(
     """Distance of every reachable node from the nearest root, walking in `direction`."""
     step: dict[str, list[str]] = {}
     for edge in edges:
-        near, far = (edge.dst, edge.src) if direction is Direction.UPSTREAM else (edge.src, edge.dst)
+        near, far = (
+            (edge.dst, edge.src) if direction is Direction.UPSTREAM else (edge.src, edge.dst)
+        )
         step.setdefault(near, []).append(far)
     depths = dict.fromkeys(roots, 0)
     queue = deque(depths)
@@ -238,9 +238,7 @@ def downstream(
     return walk(store, roots, Direction.DOWNSTREAM, options)
 
 
-def impact(
-    store: LineageStore, roots: Sequence[str], as_of: datetime | None = None
-) -> Subgraph:
+def impact(store: LineageStore, roots: Sequence[str], as_of: datetime | None = None) -> Subgraph:
     """The blast radius: every model, deployment and incident downstream of `roots`."""
     return downstream(store, roots, WalkOptions(node_kinds=IMPACT_KINDS, as_of=as_of))
 
@@ -255,8 +253,12 @@ class PathResult:
     subgraph: Subgraph
 
     def to_json(self) -> dict[str, Any]:
-        return {"src": self.src, "dst": self.dst, "shortest": self.shortest,
-                **self.subgraph.to_json()}
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "shortest": self.shortest,
+            **self.subgraph.to_json(),
+        }
 
 
 def path(

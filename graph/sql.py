@@ -42,15 +42,19 @@ def node_upsert(dialect: str) -> Any:
 def edge_upsert(dialect: str) -> Any:
     nodes, edges = NodeRow.__table__, EdgeRow.__table__
     src, dst = aliased(nodes, name="src"), aliased(nodes, name="dst")
-    rows = select(
-        src.c.id,
-        dst.c.id,
-        bindparam("kind", type_=String),
-        bindparam("attrs", type_=JSON),
-        bindparam("source_time", type_=BigInteger),
-        bindparam("first_seen", type_=BigInteger),
-        bindparam("at", type_=BigInteger),
-    ).select_from(src.join(dst, dst.c.ref == bindparam("dst"))).where(src.c.ref == bindparam("src"))
+    rows = (
+        select(
+            src.c.id,
+            dst.c.id,
+            bindparam("kind", type_=String),
+            bindparam("attrs", type_=JSON),
+            bindparam("source_time", type_=BigInteger),
+            bindparam("first_seen", type_=BigInteger),
+            bindparam("at", type_=BigInteger),
+        )
+        .select_from(src.join(dst, dst.c.ref == bindparam("dst")))
+        .where(src.c.ref == bindparam("src"))
+    )
     stmt = _insert(dialect, edges).from_select(
         ["src_id", "dst_id", "kind", "attrs", "source_time", "first_seen", "at"], rows
     )

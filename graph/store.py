@@ -9,7 +9,6 @@ nothing).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from graph.refs import (
     Ref,
     is_full_ref,
     looks_like_commit_prefix,
-    parse_ref,
 )
 
 if TYPE_CHECKING:
@@ -232,8 +230,14 @@ class LineageStore:
         edges, nodes = EdgeRow.__table__, NodeRow.__table__
         src, dst = aliased(nodes), aliased(nodes)
         query = (
-            select(src.c.ref, dst.c.ref, edges.c.kind, edges.c.attrs, edges.c.source_time,
-                   edges.c.first_seen)
+            select(
+                src.c.ref,
+                dst.c.ref,
+                edges.c.kind,
+                edges.c.attrs,
+                edges.c.source_time,
+                edges.c.first_seen,
+            )
             .join(src, src.c.id == edges.c.src_id)
             .join(dst, dst.c.id == edges.c.dst_id)
             .where(or_(src.c.ref.in_(refs), dst.c.ref.in_(refs)))
@@ -280,8 +284,14 @@ class LineageStore:
         edges, nodes = EdgeRow.__table__, NodeRow.__table__
         src, dst = aliased(nodes), aliased(nodes)
         query = (
-            select(src.c.ref, dst.c.ref, edges.c.kind, edges.c.attrs, edges.c.source_time,
-                   edges.c.first_seen)
+            select(
+                src.c.ref,
+                dst.c.ref,
+                edges.c.kind,
+                edges.c.attrs,
+                edges.c.source_time,
+                edges.c.first_seen,
+            )
             .join(src, src.c.id == edges.c.src_id)
             .join(dst, dst.c.id == edges.c.dst_id)
             .order_by(src.c.ref, dst.c.ref, edges.c.kind)
@@ -309,8 +319,9 @@ class LineageStore:
             near = self._near(text)
             raise RefError(
                 f"no node matches {text!r}",
-                hint=("did you mean: " + ", ".join(near)) if near else
-                "run `agentops status` to see what the graph holds",
+                hint=("did you mean: " + ", ".join(near))
+                if near
+                else "run `agentops status` to see what the graph holds",
                 candidates=tuple(near),
             )
         shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
@@ -370,20 +381,25 @@ class LineageStore:
             return list(conn.execute(query).scalars())
 
     def _near(self, text: str, limit: int = 5) -> list[str]:
+        """Refs containing what was typed, or failing that its name part (before @ or /)."""
         from sqlalchemy import select
 
         from graph.tables import NodeRow
 
         table = NodeRow.__table__
-        needle = text.split(":", 1)[-1]
-        query = (
-            select(table.c.ref)
-            .where(table.c.ref.like("%" + _like_escape(needle) + "%", escape="\\"))
-            .order_by(table.c.ref)
-            .limit(limit)
-        )
-        with self.read() as conn:
-            return list(conn.execute(query).scalars())
+        key = text.split(":", 1)[-1]
+        for needle in dict.fromkeys((key, re.split(r"[@/]", key)[0])):
+            query = (
+                select(table.c.ref)
+                .where(table.c.ref.like("%" + _like_escape(needle) + "%", escape="\\"))
+                .order_by(table.c.ref)
+                .limit(limit)
+            )
+            with self.read() as conn:
+                found = list(conn.execute(query).scalars())
+            if found:
+                return found
+        return []
 
 
 def node_from_row(row: Any) -> Node:

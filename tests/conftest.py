@@ -1,0 +1,156 @@
+"""Shared fixtures: lineage stores on SQLite (a temp file) and on the real PostgreSQL server.
+
+PostgreSQL tests read AGENTOPS_TEST_PG_URL (default: the local server this project's machines
+run); each test gets its own schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from graph.model import Edge, Node
+from graph.refs import EdgeKind
+from graph.store import LineageStore, open_store
+
+PG_URL = os.environ.get("AGENTOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'lineage.db'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, as a URL whose search_path points at it."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - turn any connection failure into one clear line
+        pytest.fail(
+            f"PostgreSQL at {PG_URL} is not reachable ({exc.__class__.__name__}); start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
+        )
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[LineageStore]:
+    with open_store(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[LineageStore]:
+    with open_store(sqlite_url) as opened:
+        yield opened
+
+
+# -- a small ML-shaped graph -------------------------------------------------------------------
+# Two model versions of `recsys`: v1 from commit c1 (config v1, ratings v1), v2 from commit c2
+# (config v2, ratings v2); v2 is champion and has an incident. c1 → c2 is git history and
+# ratings v1 → v2 is version history.
+
+C1, C2 = "commit:" + "a" * 40, "commit:" + "b" * 40
+CFG1, CFG2 = "config:configs/train.yaml@111111111111", "config:configs/train.yaml@222222222222"
+DS1, DS2 = "dataset:ratings@aaaaaaaaaaaa", "dataset:ratings@bbbbbbbbbbbb"
+MOVIES = "dataset:movies@cccccccccccc"
+RUN1, RUN2 = "run:r1", "run:r2"
+M1, M2 = "model:recsys/1", "model:recsys/2"
+DEPLOY = "deploy:recsys/champion@2026-11-03T00:00:00Z"
+INCIDENT = "incident:INC-1"
+
+
+def _day(n: int) -> datetime:
+    return datetime(2026, 11, n, 10, 0, tzinfo=UTC)
+
+
+def sample_graph() -> tuple[list[Node], list[Edge]]:
+    nodes = [
+        Node.make(C1, {"message": "feat: add genre features"}, _day(1)),
+        Node.make(C2, {"message": "tune learning rate"}, _day(2)),
+        Node.make(CFG1, {"keys": {"train.lr": 0.01}}, _day(1)),
+        Node.make(CFG2, {"keys": {"train.lr": 0.1}}, _day(2)),
+        Node.make(DS1, {"row_count": 40_000}, _day(1)),
+        Node.make(DS2, {"row_count": 41_000}, _day(2)),
+        Node.make(MOVIES, {"row_count": 400}, _day(1)),
+        Node.make(RUN1, {"status": "FINISHED"}, _day(1)),
+        Node.make(RUN2, {"status": "FINISHED"}, _day(2)),
+        Node.make(M1, {}, _day(1)),
+        Node.make(M2, {}, _day(2)),
+        Node.make(DEPLOY, {}, _day(3)),
+        Node.make(INCIDENT, {"title": "NDCG@10 dropped"}, _day(4)),
+    ]
+    link = [
+        (C1, C2, EdgeKind.PARENT),
+        (DS1, DS2, EdgeKind.PREVIOUS),
+        (C1, CFG1, EdgeKind.INTRODUCED),
+        (C2, CFG2, EdgeKind.INTRODUCED),
+        (C1, RUN1, EdgeKind.CODE_OF),
+        (C2, RUN2, EdgeKind.CODE_OF),
+        (CFG1, RUN1, EdgeKind.CONFIG_OF),
+        (CFG2, RUN2, EdgeKind.CONFIG_OF),
+        (DS1, RUN1, EdgeKind.INPUT),
+        (DS2, RUN2, EdgeKind.INPUT),
+        (MOVIES, RUN1, EdgeKind.INPUT),
+        (MOVIES, RUN2, EdgeKind.INPUT),
+        (RUN1, M1, EdgeKind.PRODUCED),
+        (RUN2, M2, EdgeKind.PRODUCED),
+        (M2, DEPLOY, EdgeKind.DEPLOYED),
+        (DEPLOY, INCIDENT, EdgeKind.AFFECTED),
+    ]
+    times = {node.ref: node.source_time for node in nodes}
+    edges = [Edge(src, dst, kind, {}, max(times[src], times[dst])) for src, dst, kind in link]
+    return nodes, edges
+
+
+@pytest.fixture
+def sample() -> SimpleNamespace:
+    """The refs of the sample graph, by role."""
+    return SimpleNamespace(
+        C1=C1,
+        C2=C2,
+        CFG1=CFG1,
+        CFG2=CFG2,
+        DS1=DS1,
+        DS2=DS2,
+        MOVIES=MOVIES,
+        RUN1=RUN1,
+        RUN2=RUN2,
+        M1=M1,
+        M2=M2,
+        DEPLOY=DEPLOY,
+        INCIDENT=INCIDENT,
+        day=_day,
+        graph=sample_graph,
+    )
+
+
+@pytest.fixture
+def sample_store(store: LineageStore) -> LineageStore:
+    store.upsert(*sample_graph())
+    return store

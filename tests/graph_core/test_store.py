@@ -1,0 +1,138 @@
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from graph.errors import RefError, StoreError
+from graph.model import Edge, Node
+from graph.refs import EdgeKind
+from graph.store import LineageStore, open_store
+
+
+def test_upsert_twice_changes_nothing(store: LineageStore, sample: SimpleNamespace) -> None:
+    nodes, edges = sample.graph()
+    store.upsert(nodes, edges)
+    first = {node.ref: node for node in store.iter_nodes()}
+    first_edges = list(store.iter_edges())
+    store.upsert(*sample.graph())
+    again = {node.ref: node for node in store.iter_nodes()}
+    assert again == first  # same attrs, same first_seen
+    assert list(store.iter_edges()) == first_edges
+    counts = store.counts()
+    assert counts.nodes == {
+        "commit": 2,
+        "config": 2,
+        "dataset": 3,
+        "deploy": 1,
+        "incident": 1,
+        "model": 2,
+        "run": 2,
+    }
+    assert sum(counts.edges.values()) == len(edges)
+
+
+def test_a_failed_batch_leaves_the_store_as_it_was(
+    sample_store: LineageStore, sample: SimpleNamespace
+) -> None:
+    before = sample_store.counts()
+    new_nodes = [Node.make("run:r3"), Node.make("model:recsys/3")]
+    bad_edges = [
+        Edge("run:r3", "model:recsys/3", EdgeKind.PRODUCED),
+        Edge("run:r3", "model:ghost/1", EdgeKind.PRODUCED),
+    ]
+    with pytest.raises(StoreError, match="model:ghost/1"):
+        sample_store.upsert(new_nodes, bad_edges)
+    assert sample_store.counts() == before
+    assert sample_store.get("run:r3") is None
+
+
+def test_update_replaces_attrs_and_keeps_first_seen(
+    sample_store: LineageStore, sample: SimpleNamespace
+) -> None:
+    before = sample_store.get(sample.RUN1)
+    sample_store.upsert([Node.make(sample.RUN1, {"status": "FAILED"}, sample.day(1))])
+    after = sample_store.get(sample.RUN1)
+    assert after is not None and before is not None
+    assert after.attrs == {"status": "FAILED"}
+    assert after.first_seen == before.first_seen
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("recsys/2", "model:recsys/2"),
+        ("model:recsys/1", "model:recsys/1"),
+        ("aaaaaaa", "commit:" + "a" * 40),
+        ("commit:bbbbbbbbbb", "commit:" + "b" * 40),
+        ("INC-1", "incident:INC-1"),
+        ("r2", "run:r2"),
+        ("movies", "dataset:movies@cccccccccccc"),
+        ("dataset:ratings@bbbb", "dataset:ratings@bbbbbbbbbbbb"),
+    ],
+)
+def test_short_forms_resolve(sample_store: LineageStore, typed: str, expected: str) -> None:
+    assert sample_store.resolve(typed) == expected
+
+
+def test_ambiguous_ref_lists_the_candidates(sample_store: LineageStore) -> None:
+    with pytest.raises(RefError) as raised:
+        sample_store.resolve("ratings")
+    assert "ambiguous" in raised.value.message
+    assert raised.value.candidates == (
+        "dataset:ratings@aaaaaaaaaaaa",
+        "dataset:ratings@bbbbbbbbbbbb",
+    )
+
+
+def test_unknown_ref_suggests_near_matches(sample_store: LineageStore) -> None:
+    with pytest.raises(RefError) as raised:
+        sample_store.resolve("recsys/9")
+    assert raised.value.message == "no node matches 'recsys/9'"
+    with pytest.raises(RefError) as raised:
+        sample_store.resolve("ratings@zz")
+    assert "dataset:ratings@aaaaaaaaaaaa" in raised.value.hint
+
+
+def test_short_commit_prefix_is_not_a_commit(sample_store: LineageStore) -> None:
+    with pytest.raises(RefError):
+        sample_store.resolve("aaaaaa")  # 6 chars: too short to be a commit prefix
+
+
+def test_like_wildcards_in_user_text_match_literally(sample_store: LineageStore) -> None:
+    with pytest.raises(RefError):
+        sample_store.resolve("dataset:ratings@%")
+
+
+def test_schema_version_recorded_and_newer_refused(sqlite_url: str) -> None:
+    open_store(sqlite_url).close()
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        assert (
+            conn.execute(
+                text("SELECT value FROM agentops_meta WHERE key='schema_version'")
+            ).scalar()
+            == "1"
+        )
+        conn.execute(text("UPDATE agentops_meta SET value='99' WHERE key='schema_version'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema version 99"):
+        open_store(sqlite_url)
+
+
+def test_sqlite_store_uses_wal(sqlite_store: LineageStore) -> None:
+    with sqlite_store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_unreachable_database_is_one_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot open the lineage store"):
+        open_store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_state_round_trips(store: LineageStore) -> None:
+    store.put_state("git", {"tips": ["a", "b"], "n": 3})
+    store.put_state("git", {"n": 4})
+    assert store.get_state("git") == {"tips": ["a", "b"], "n": 4}
+    assert store.get_state("git", ["n"]) == {"n": 4}
+    assert store.get_state("other") == {}
