@@ -14,6 +14,7 @@ import typer
 
 from agentops.cli_graph import graph_app
 from agentops.cli_ingest import ingest_app
+from agentops.cli_knowledge import knowledge_app
 from agentops.cli_lineage import lineage_app
 from agentops.cli_support import print_json, state, stderr, stdout
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(graph_app, name="graph")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(knowledge_app, name="knowledge")
 
 
 @app.callback()
