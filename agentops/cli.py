@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from agentops.cli_export import export_app
 from agentops.cli_graph import graph_app
 from agentops.cli_ingest import ingest_app
 from agentops.cli_knowledge import knowledge_app
@@ -29,6 +30,7 @@ app.add_typer(lineage_app, name="lineage")
 app.add_typer(graph_app, name="graph")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()

@@ -5,3 +5,15 @@ from __future__ import annotations
 import typer
 
 ingest_app = typer.Typer(help="Read a source into the lineage graph.", no_args_is_help=True)
+
+
+def _register() -> None:
+    """Each source's command lives in its own module; only the light CLI modules load here."""
+    from agentops.cli_ingest_dvc import ingest_dvc
+    from agentops.cli_ingest_openlineage import ingest_openlineage
+
+    ingest_app.command("openlineage")(ingest_openlineage)
+    ingest_app.command("dvc")(ingest_dvc)
+
+
+_register()
