@@ -33,7 +33,11 @@ class LineageNode:
     ref: str
     kind: NodeKind
     depth: int
-    at: datetime | None
+    at_micros: int | None  # kept raw: converting every node of a big closure costs more than SQL
+
+    @property
+    def at(self) -> datetime | None:
+        return from_micros(self.at_micros)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +95,33 @@ class WalkOptions:
     max_nodes: int | None = None
     as_of: datetime | None = None
 
-    def followed_edge_kinds(self) -> list[str]:
-        kinds = set(self.edge_kinds) if self.edge_kinds else set(EdgeKind)
-        if not self.include_history:
-            kinds -= HISTORY_EDGE_KINDS
-        return sorted(kind.value for kind in kinds)
+    def edge_filter(self) -> tuple[str, list[str]]:
+        """The SQL condition on `e.kind` and its values.
+
+        Following everything but history is written `NOT IN (history)`: an `IN` list of the
+        followed kinds would make SQLite probe the (dst_id, kind) index once per kind per node.
+        """
+        if self.edge_kinds:
+            kinds = set(self.edge_kinds)
+            if not self.include_history:
+                kinds -= HISTORY_EDGE_KINDS
+            return "e.kind IN :edge_kinds", sorted(kind.value for kind in kinds) or [""]
+        if self.include_history:
+            return "1 = 1", []
+        return "e.kind NOT IN :edge_kinds", sorted(kind.value for kind in HISTORY_EDGE_KINDS)
 
 
-def _walk_sql(direction: Direction, limited: bool, as_of: bool) -> str:
-    """The recursive walk; `near`/`far` name the edge ends toward and away from the roots."""
+_EDGE_KIND = {kind.value: kind for kind in EdgeKind}
+_NODE_KIND = {kind.value: kind for kind in NodeKind}
+
+
+def _walk_sql(direction: Direction, limited: bool, kind_filter: str, as_of: bool) -> str:
+    """The recursive walk, then every followed edge into the walked nodes with its far end.
+
+    `near`/`far` name the edge ends toward and away from the roots.
+    """
     near, far = ("dst_id", "src_id") if direction is Direction.UPSTREAM else ("src_id", "dst_id")
-    node_time = "AND n.at <= :as_of" if as_of else ""
-    edge_time = "AND e.at <= :as_of" if as_of else ""
+    time_filter = "AND e.at <= :as_of AND n.at <= :as_of" if as_of else ""
     node_join = f"JOIN nodes n ON n.id = e.{far}" if as_of else ""
     if limited:
         walk = f"""
@@ -112,7 +131,7 @@ def _walk_sql(direction: Direction, limited: bool, as_of: bool) -> str:
             SELECT e.{far}, w.depth + 1 FROM edges e
             JOIN walk w ON e.{near} = w.id
             {node_join}
-            WHERE w.depth < :max_depth AND e.kind IN :edge_kinds {edge_time} {node_time}
+            WHERE w.depth < :max_depth AND {kind_filter} {time_filter}
         ),
         frontier AS (SELECT DISTINCT id FROM walk WHERE depth < :max_depth)"""
     else:
@@ -123,19 +142,21 @@ def _walk_sql(direction: Direction, limited: bool, as_of: bool) -> str:
             SELECT e.{far} FROM edges e
             JOIN walk w ON e.{near} = w.id
             {node_join}
-            WHERE e.kind IN :edge_kinds {edge_time} {node_time}
+            WHERE {kind_filter} {time_filter}
         ),
         frontier AS (SELECT id FROM walk)"""
     return f"""
     WITH RECURSIVE {walk}
-    SELECT ns.ref, nd.ref, e.kind, n.ref, n.kind, n.at
+    SELECT f_near.ref, e.kind, n.ref, n.kind, n.at
     FROM edges e
     JOIN frontier f ON e.{near} = f.id
     JOIN nodes n ON n.id = e.{far}
-    JOIN nodes ns ON ns.id = e.src_id
-    JOIN nodes nd ON nd.id = e.dst_id
-    WHERE e.kind IN :edge_kinds {edge_time} {node_time}
+    JOIN nodes f_near ON f_near.id = e.{near}
+    WHERE {kind_filter} {time_filter}
     """
+
+
+_Hop = tuple[str, str, str]  # (near ref, edge kind, far ref)
 
 
 def walk(
@@ -148,26 +169,29 @@ def walk(
     from sqlalchemy import bindparam, text
 
     limited = options.depth is not None
-    statement = text(_walk_sql(direction, limited, options.as_of is not None)).bindparams(
-        bindparam("roots", expanding=True), bindparam("edge_kinds", expanding=True)
-    )
-    params: dict[str, Any] = {
-        "roots": list(roots),
-        "edge_kinds": options.followed_edge_kinds(),
-    }
+    kind_filter, kinds = options.edge_filter()
+    sql = _walk_sql(direction, limited, kind_filter, options.as_of is not None)
+    binds = [bindparam("roots", expanding=True)]
+    params: dict[str, Any] = {"roots": list(roots)}
+    if kinds:
+        binds.append(bindparam("edge_kinds", expanding=True))
+        params["edge_kinds"] = kinds
     if limited:
         params["max_depth"] = options.depth
     if options.as_of is not None:
         params["as_of"] = to_micros(options.as_of)
     root_nodes = _root_nodes(store, roots, options.as_of)
     with store.read() as conn:
-        rows = conn.execute(statement, params).all()
-    found: dict[str, tuple[NodeKind, datetime | None]] = dict(root_nodes)
-    edges: set[LineageEdge] = set()
-    for src, dst, kind, ref, node_kind, at in rows:
-        edges.add(LineageEdge(src, dst, EdgeKind(kind)))
-        found.setdefault(ref, (NodeKind(node_kind), from_micros(at)))
-    return _shape(list(root_nodes), found, edges, direction, options)
+        rows = conn.execute(text(sql).bindparams(*binds), params).all()
+    found: dict[str, tuple[NodeKind, int | None]] = {
+        ref: (kind, to_micros(at) if at else None) for ref, (kind, at) in root_nodes.items()
+    }
+    hops: set[_Hop] = set()
+    for near, kind, ref, node_kind, at in rows:
+        hops.add((near, kind, ref))
+        if ref not in found:
+            found[ref] = (_NODE_KIND[node_kind], at)
+    return _shape(list(root_nodes), found, hops, direction, options)
 
 
 def _root_nodes(
@@ -183,14 +207,17 @@ def _root_nodes(
 
 def _shape(
     roots: list[str],
-    found: dict[str, tuple[NodeKind, datetime | None]],
-    edges: set[LineageEdge],
+    found: dict[str, tuple[NodeKind, int | None]],
+    hops: set[_Hop],
     direction: Direction,
     options: WalkOptions,
 ) -> Subgraph:
     """Depths by BFS, then the node-kind filter and the node cap (nearest nodes kept)."""
-    depths = bfs_depths(roots, edges, direction)
-    ordered = sorted((ref for ref in found if ref in depths), key=lambda ref: (depths[ref], ref))
+    step: dict[str, list[str]] = {}
+    for near, _, far in hops:
+        step.setdefault(near, []).append(far)
+    depths = _bfs(roots, step)
+    ordered = sorted((ref for ref in found if ref in depths), key=lambda r: (depths[r], r))
     if options.node_kinds is not None:
         ordered = [r for r in ordered if r in roots or found[r][0] in options.node_kinds]
     truncated = options.max_nodes is not None and len(ordered) > options.max_nodes
@@ -198,23 +225,17 @@ def _shape(
         ordered = ordered[: options.max_nodes]
     kept = set(ordered)
     nodes = [LineageNode(ref, found[ref][0], depths[ref], found[ref][1]) for ref in ordered]
-    kept_edges = sorted(
-        (e for e in edges if e.src in kept and e.dst in kept),
-        key=lambda e: (e.src, e.dst, e.kind.value),
+    upstream_walk = direction is Direction.UPSTREAM
+    pairs = sorted(
+        (far, near, kind) if upstream_walk else (near, far, kind)
+        for near, kind, far in hops
+        if near in kept and far in kept
     )
-    return Subgraph(roots, nodes, kept_edges, truncated, direction)
+    edges = [LineageEdge(src, dst, _EDGE_KIND[kind]) for src, dst, kind in pairs]
+    return Subgraph(roots, nodes, edges, truncated, direction)
 
 
-def bfs_depths(
-    roots: Iterable[str], edges: Iterable[LineageEdge], direction: Direction
-) -> dict[str, int]:
-    """Distance of every reachable node from the nearest root, walking in `direction`."""
-    step: dict[str, list[str]] = {}
-    for edge in edges:
-        near, far = (
-            (edge.dst, edge.src) if direction is Direction.UPSTREAM else (edge.src, edge.dst)
-        )
-        step.setdefault(near, []).append(far)
+def _bfs(roots: Iterable[str], step: dict[str, list[str]]) -> dict[str, int]:
     depths = dict.fromkeys(roots, 0)
     queue = deque(depths)
     while queue:
