@@ -2,6 +2,7 @@
 
 The version lives in the `agentops_meta` table. A store from an older agentops would be
 migrated here, step by step; one from a newer agentops is refused so it is never misread.
+Opening an up-to-date store reads one row and never builds the SQLModel classes.
 """
 
 from __future__ import annotations
@@ -13,34 +14,54 @@ from graph.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+SCHEMA_VERSION = 1
+
 
 def ensure(engine: Engine) -> int:
     """Create missing tables, record the schema version, and return it."""
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from graph.tables import SCHEMA_VERSION, MetaRow, metadata
-
-    meta = MetaRow.__table__
     try:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-            stored = conn.execute(
-                select(meta.c.value).where(meta.c.key == "schema_version")
-            ).scalar()
-            if stored is None:
-                conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-                return SCHEMA_VERSION
+        stored = _stored_version(engine)
+        if stored is None:
+            stored = _create(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
         raise StoreError(
             f"cannot open the lineage store at {engine.url.render_as_string()}: {reason}",
             hint="check --db / AGENTOPS_DB_URL and that the database server is running",
         ) from exc
-    if int(stored) > SCHEMA_VERSION:
+    if stored > SCHEMA_VERSION:
         raise StoreError(
             f"the lineage store has schema version {stored}, newer than this agentops "
             f"({SCHEMA_VERSION})",
             hint="upgrade agentops, or point --db at another store",
         )
+    return stored
+
+
+def _stored_version(engine: Engine) -> int | None:
+    from sqlalchemy import select
+
+    from graph.views import meta
+
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "agentops_meta"):
+            return None
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else None
+
+
+def _create(engine: Engine) -> int:
+    from sqlalchemy import select
+
+    from graph.tables import MetaRow, metadata
+
+    meta = MetaRow.__table__
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        stored = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if stored is None:
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            return SCHEMA_VERSION
     return int(stored)

@@ -145,9 +145,8 @@ class LineageStore:
     def _existing_refs(conn: Connection, refs: Iterable[str]) -> Iterator[str]:
         from sqlalchemy import select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         for batch in _batches(refs, 500):
             yield from conn.execute(select(table.c.ref).where(table.c.ref.in_(batch))).scalars()
 
@@ -157,9 +156,8 @@ class LineageStore:
         """Saved values of one namespace (all of them, or only `keys`)."""
         from sqlalchemy import select
 
-        from graph.tables import StateRow
+        from graph.views import state as table
 
-        table = StateRow.__table__
         query = select(table.c.key, table.c.value).where(table.c.namespace == namespace)
         with self.read() as conn:
             if keys is None:
@@ -191,9 +189,8 @@ class LineageStore:
         """The stored nodes among `refs`, in the order given (unknown refs are skipped)."""
         from sqlalchemy import select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         found: dict[str, Node] = {}
         with self.read() as conn:
             for batch in _batches(refs, 500):
@@ -207,9 +204,8 @@ class LineageStore:
         """Nodes of a kind (and logical name), oldest first by their time."""
         from sqlalchemy import select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         query = select(table).order_by(table.c.at, table.c.ref)
         if kind is not None:
             query = query.where(table.c.kind == str(kind))
@@ -225,9 +221,8 @@ class LineageStore:
         from sqlalchemy import or_, select
         from sqlalchemy.orm import aliased
 
-        from graph.tables import EdgeRow, NodeRow
+        from graph.views import edges, nodes
 
-        edges, nodes = EdgeRow.__table__, NodeRow.__table__
         src, dst = aliased(nodes), aliased(nodes)
         query = (
             select(
@@ -252,9 +247,8 @@ class LineageStore:
     def counts(self) -> GraphCounts:
         from sqlalchemy import func, select
 
-        from graph.tables import EdgeRow, NodeRow
+        from graph.views import edges, nodes
 
-        nodes, edges = NodeRow.__table__, EdgeRow.__table__
         with self.read() as conn:
             node_counts = conn.execute(select(nodes.c.kind, func.count()).group_by(nodes.c.kind))
             edge_counts = conn.execute(select(edges.c.kind, func.count()).group_by(edges.c.kind))
@@ -264,9 +258,8 @@ class LineageStore:
         """Every node, in ref order, streamed (for dumps)."""
         from sqlalchemy import select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         with self.read() as conn:
             result = conn.execution_options(yield_per=BATCH_SIZE).execute(
                 select(table).order_by(table.c.ref)
@@ -279,9 +272,8 @@ class LineageStore:
         from sqlalchemy import select
         from sqlalchemy.orm import aliased
 
-        from graph.tables import EdgeRow, NodeRow
+        from graph.views import edges, nodes
 
-        edges, nodes = EdgeRow.__table__, NodeRow.__table__
         src, dst = aliased(nodes), aliased(nodes)
         query = (
             select(
@@ -364,9 +356,8 @@ class LineageStore:
     def _refs_matching(self, patterns: list[tuple[str, str | None]]) -> list[str]:
         from sqlalchemy import and_, literal, or_, select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         clauses: list[Any] = []
         for like, kind_name in patterns:
             if kind_name is not None:
@@ -384,9 +375,8 @@ class LineageStore:
         """Refs containing what was typed, or failing that its name part (before @ or /)."""
         from sqlalchemy import select
 
-        from graph.tables import NodeRow
+        from graph.views import nodes as table
 
-        table = NodeRow.__table__
         key = text.split(":", 1)[-1]
         for needle in dict.fromkeys((key, re.split(r"[@/]", key)[0])):
             query = (

@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
-
 # SQLite only auto-numbers an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a bigint identity.
 _NODE_ID = BigInteger().with_variant(Integer(), "sqlite")
 

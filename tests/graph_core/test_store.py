@@ -136,3 +136,16 @@ def test_state_round_trips(store: LineageStore) -> None:
     assert store.get_state("git") == {"tips": ["a", "b"], "n": 4}
     assert store.get_state("git", ["n"]) == {"n": 4}
     assert store.get_state("other") == {}
+
+
+def test_light_read_views_match_the_sqlmodel_tables() -> None:
+    from graph import tables, views
+
+    for light, full in [
+        (views.nodes, tables.NodeRow.__table__),
+        (views.edges, tables.EdgeRow.__table__),
+        (views.state, tables.StateRow.__table__),
+        (views.meta, tables.MetaRow.__table__),
+    ]:
+        assert light.name == full.name
+        assert [c.name for c in light.columns] == [c.name for c in full.columns]
