@@ -9,8 +9,13 @@ ingest_app = typer.Typer(help="Read a source into the lineage graph.", no_args_i
 
 def _register() -> None:
     """Each source's command lives in its own module; only the light CLI modules load here."""
+    from agentops.cli_ingest_data import ingest_data
     from agentops.cli_ingest_dvc import ingest_dvc
+    from agentops.cli_ingest_mlflow import ingest_mlflow
     from agentops.cli_ingest_openlineage import ingest_openlineage
+
+    ingest_app.command("data")(ingest_data)
+    ingest_app.command("mlflow")(ingest_mlflow)
 
     ingest_app.command("openlineage")(ingest_openlineage)
     ingest_app.command("dvc")(ingest_dvc)

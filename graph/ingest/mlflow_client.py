@@ -1,0 +1,136 @@
+"""The one place that talks to MLflow: the tracking URI, the client, paging, and its errors.
+
+`import mlflow` costs ~1.7 s, so it happens inside `connect`, never at import. Every MLflow or
+network failure is turned into an `IngestError` naming the tracking URI here, so the ingesters
+never see an SDK exception. A server that does not answer fails fast: for the duration of an
+ingest the HTTP client gets no retries and a short timeout, unless the user set their own
+(`MLFLOW_HTTP_REQUEST_MAX_RETRIES`, `MLFLOW_HTTP_REQUEST_TIMEOUT`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from graph.errors import IngestError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+T = TypeVar("T")
+
+HTTP_RETRIES = "0"
+HTTP_TIMEOUT_S = "10"
+_ENV_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": HTTP_RETRIES,
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": HTTP_TIMEOUT_S,
+    "MLFLOW_DISABLE_TELEMETRY": "true",  # an ingest must not phone home
+}
+
+
+def resolve_tracking_uri(
+    explicit: str | None, configured: str | None, root: Path | None = None
+) -> str:
+    """--tracking-uri, else MLFLOW_TRACKING_URI, else agentops.toml's `[sources.mlflow]
+    tracking_uri` (a relative sqlite path in it is relative to the project root)."""
+    uri = explicit or os.environ.get("MLFLOW_TRACKING_URI") or configured
+    if not uri:
+        raise IngestError(
+            "no MLflow tracking URI",
+            hint="pass --tracking-uri, set MLFLOW_TRACKING_URI, or set [sources.mlflow] "
+            "tracking_uri in agentops.toml",
+        )
+    prefix = "sqlite:///"
+    if uri == configured and root is not None and uri.startswith(prefix):
+        path = uri.removeprefix(prefix)
+        if not path.startswith("/") and ":memory:" not in path:
+            uri = f"{prefix}{(root / path).resolve()}"
+    return uri
+
+
+def masked_uri(uri: str) -> str:
+    """The URI without a password (it goes into node attributes and messages)."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@contextmanager
+def _fail_fast_env() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in _ENV_DEFAULTS}
+    for key, value in _ENV_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _check_local_store(uri: str) -> None:
+    """MLflow would silently create an empty database at a mistyped path: refuse instead."""
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+        if not path.is_file():
+            raise IngestError(
+                f"no MLflow database at {path}",
+                hint="check the tracking URI (sqlite:///absolute/path/mlflow.db)",
+            )
+
+
+@contextmanager
+def connect(uri: str) -> Iterator[MlflowClient]:
+    """An `MlflowClient` for the tracking (and registry) server at `uri`; any MLflow or network
+    error inside the block becomes an IngestError naming the server."""
+    _check_local_store(uri)
+    with _fail_fast_env(), translated_errors(uri):
+        from mlflow import MlflowClient
+
+        yield MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+@contextmanager
+def translated_errors(uri: str) -> Iterator[None]:
+    try:
+        yield
+    except IngestError:
+        raise
+    except Exception as exc:  # the SDK raises MlflowException, requests and DB errors alike
+        if not _is_mlflow_failure(exc):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if len(first) > 300:
+            first = first[:300] + "…"
+        raise IngestError(
+            f"MLflow at {masked_uri(uri)} failed: {first}",
+            hint="check that the tracking server is up and the URI is right "
+            "(--tracking-uri or MLFLOW_TRACKING_URI)",
+        ) from exc
+
+
+def _is_mlflow_failure(exc: Exception) -> bool:
+    module = type(exc).__module__ or ""
+    return module.startswith(("mlflow", "requests", "urllib3", "sqlalchemy", "sqlite3")) or (
+        isinstance(exc, (OSError, ConnectionError, TimeoutError))
+    )
+
+
+def paged(fetch: Callable[[str | None], Any]) -> Iterator[list[Any]]:
+    """Pages of a search call: `fetch(page_token)` returns a PagedList with `.token`."""
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        yield list(page)
+        token = getattr(page, "token", None)
+        if not token:
+            return

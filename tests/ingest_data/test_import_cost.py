@@ -1,0 +1,19 @@
+"""Importing the ingest commands and libraries must not import mlflow or pyarrow (start-up)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+import agentops.cli_ingest_data, agentops.cli_ingest_mlflow
+import graph.ingest.datasets, graph.ingest.mlflow_runs, graph.ingest.profile_drift
+print(','.join(sorted({m.split('.')[0] for m in sys.modules} & {'mlflow', 'pyarrow', 'pandas'})))
+"""
+
+
+def test_ingest_modules_import_no_heavy_library() -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -1,0 +1,75 @@
+"""`agentops ingest mlflow` through the real CLI: where the URI comes from, the JSON report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentops.cli import main
+from graph.ingest.mlflow_client import masked_uri, resolve_tracking_uri
+from ingest_mlflow.mlflow_project import MlflowProject
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::UserWarning", "ignore::FutureWarning", "ignore::DeprecationWarning"
+)
+
+REPORT_KEYS = {
+    "tracking_uri", "full", "experiments", "runs_read", "runs_written", "datasets",
+    "datasets_matched", "model_versions", "deployments", "history_calls", "commits_linked",
+    "models_linked",
+}  # fmt: skip
+
+
+@pytest.fixture
+def cli(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from agentops.cli_ingest import ingest_app
+    from agentops.cli_ingest_mlflow import ingest_mlflow
+
+    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
+    (project_root / ".agentops").mkdir()
+    commands = list(ingest_app.registered_commands)
+    if not any(c.name == "mlflow" for c in commands):
+        ingest_app.command("mlflow")(ingest_mlflow)
+    try:
+        yield project_root
+    finally:
+        ingest_app.registered_commands[:] = commands
+
+
+def test_uri_from_agentops_toml_and_json_report(
+    cli: Path, mlflow_project: MlflowProject, mlflow_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mlflow_project.alias(
+        "recsys", "champion", mlflow_project.register("recsys", mlflow_project.run())
+    )
+    relative = Path("..") / mlflow_db.name  # relative to the project root, as the docs say
+    (cli / "agentops.toml").write_text(f'[sources.mlflow]\ntracking_uri = "sqlite:///{relative}"\n')
+    assert main(["ingest", "mlflow", "--json"]) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert set(report) == REPORT_KEYS
+    assert report["tracking_uri"] == f"sqlite:///{mlflow_db.resolve()}"
+    assert (report["runs_read"], report["model_versions"], len(report["deployments"])) == (1, 1, 1)
+    assert "mlflow: 1 runs read (1 new or changed)" in out.err
+
+
+def test_uri_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env:5000")
+    assert (
+        resolve_tracking_uri("http://flag:5000", "sqlite:///x.db", tmp_path) == "http://flag:5000"
+    )
+    assert resolve_tracking_uri(None, "sqlite:///x.db", tmp_path) == "http://env:5000"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    assert (
+        resolve_tracking_uri(None, "sqlite:///x.db", tmp_path) == f"sqlite:///{tmp_path / 'x.db'}"
+    )
+    assert masked_uri("http://bob:secret@host:5000/x") == "http://bob:***@host:5000/x"
+
+
+def test_no_uri_anywhere_is_a_usage_error(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "mlflow"]) == 1
+    err = capsys.readouterr().err
+    assert "error: no MLflow tracking URI" in err and "MLFLOW_TRACKING_URI" in err
