@@ -11,9 +11,11 @@ def _register() -> None:
     """Each source's command lives in its own module; only the light CLI modules load here."""
     from agentops.cli_ingest_data import ingest_data
     from agentops.cli_ingest_dvc import ingest_dvc
+    from agentops.cli_ingest_git import ingest_git_command
     from agentops.cli_ingest_mlflow import ingest_mlflow
     from agentops.cli_ingest_openlineage import ingest_openlineage
 
+    ingest_app.command("git")(ingest_git_command)
     ingest_app.command("data")(ingest_data)
     ingest_app.command("mlflow")(ingest_mlflow)
 

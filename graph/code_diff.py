@@ -1,0 +1,395 @@
+"""What changed in code between two versions: the commits, their files, config keys, packages.
+
+The code half of a lineage diff. Given two commits, or two runs, models or deployments (each
+taken to the commit its run was trained from), it lists the commits reachable from B and not
+from A (`git rev-list A..B`, computed over the parent links stored in the graph, so no checkout
+is needed), the files they touched by class, every config key that changed (old → new) per
+config file, and every dependency whose spec changed, per manifest.
+
+Limits worth knowing: the walk trusts committer times to stop early, as git does (heavy clock
+skew can list a few extra commits); when a range touches one config file on two merged
+branches, the newest commit's version is taken as the result.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.errors import RefError
+from graph.model import Node
+from graph.refs import EdgeKind, NodeKind, commit_ref
+from graph.store import LineageStore
+
+MAX_COMMITS = 10_000
+_VERSIONED_CLASSES = ("config", "dependency")
+# Edges followed from a run, model, deployment or incident back to its code commit.
+_TOWARD_CODE = frozenset(
+    {EdgeKind.CODE_OF, EdgeKind.PRODUCED, EdgeKind.DEPLOYED, EdgeKind.AFFECTED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitChange:
+    sha: str
+    subject: str
+    author: str
+    committed_at: str | None
+    merge: bool
+    reachable: bool
+    files: dict[str, list[str]]  # class → paths
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha": self.sha,
+            "subject": self.subject,
+            "author": self.author,
+            "committed_at": self.committed_at,
+            "merge": self.merge,
+            "reachable": self.reachable,
+            "files": self.files,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChange:
+    key: str
+    status: str  # added | removed | changed
+    old: Any = None
+    new: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "status": self.status, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    """One config file (or manifest) whose version differs between A and B."""
+
+    path: str
+    old: str | None  # config refs; None when the file did not exist on that side
+    new: str | None
+    renamed_from: str | None = None
+    manifest: bool = False
+    parse_error: str | None = None  # of the new version, if it does not parse
+    keys: tuple[KeyChange, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+            "renamed_from": self.renamed_from,
+            "manifest": self.manifest,
+            "parse_error": self.parse_error,
+            "keys": [k.to_json() for k in self.keys],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PackageChange:
+    manifest: str
+    package: str
+    status: str  # added | removed | changed
+    old: str | None = None
+    new: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "manifest": self.manifest,
+            "package": self.package,
+            "status": self.status,
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+@dataclass(slots=True)
+class CodeDiff:
+    a: str
+    b: str
+    commit_a: str
+    commit_b: str
+    commits: list[CommitChange] = field(default_factory=list)  # newest first
+    files_by_class: dict[str, list[str]] = field(default_factory=dict)
+    configs: list[ConfigChange] = field(default_factory=list)
+    dependencies: list[PackageChange] = field(default_factory=list)
+    truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "commit_a": self.commit_a,
+            "commit_b": self.commit_b,
+            "commits": [c.to_json() for c in self.commits],
+            "files_by_class": self.files_by_class,
+            "configs": [c.to_json() for c in self.configs],
+            "dependencies": [d.to_json() for d in self.dependencies],
+            "truncated": self.truncated,
+        }
+
+
+def code_diff(store: LineageStore, a: str, b: str, max_commits: int = MAX_COMMITS) -> CodeDiff:
+    """The code changes from A (the earlier, good side) to B (the later, bad side)."""
+    ref_a, ref_b = store.resolve(a), store.resolve(b)
+    commit_a, commit_b = commit_for(store, ref_a), commit_for(store, ref_b)
+    nodes, truncated = commits_between(
+        store, commit_a.removeprefix("commit:"), commit_b.removeprefix("commit:"), max_commits
+    )
+    result = CodeDiff(ref_a, ref_b, commit_a, commit_b, truncated=truncated)
+    by_class: dict[str, set[str]] = {}
+    for node in nodes:
+        files: dict[str, list[str]] = {}
+        for entry in node.attrs.get("files", []):
+            files.setdefault(entry.get("class", "other"), []).append(entry["path"])
+            by_class.setdefault(entry.get("class", "other"), set()).add(entry["path"])
+        message = str(node.attrs.get("message", ""))
+        result.commits.append(
+            CommitChange(
+                sha=node.ref.removeprefix("commit:"),
+                subject=message.split("\n", 1)[0],
+                author=str((node.attrs.get("author") or {}).get("name", "")),
+                committed_at=node.attrs.get("committed_at"),
+                merge=len(node.attrs.get("parents", [])) > 1,
+                reachable=node.attrs.get("reachable", True) is not False,
+                files=files,
+            )
+        )
+    result.files_by_class = {cls: sorted(paths) for cls, paths in sorted(by_class.items())}
+    oldest_first = list(reversed(nodes))
+    start = store.get(commit_a)
+    result.configs = _config_changes(store, oldest_first, start)
+    result.dependencies = _package_changes(store, result.configs)
+    return result
+
+
+def commit_for(store: LineageStore, ref: str) -> str:
+    """The commit a node's code came from: itself, its run's commit, its model's run's, …"""
+    frontier, seen = [ref], {ref}
+    for _ in range(6):  # incident ← deployment ← model ← run ← commit, with room to spare
+        found = []
+        for node in store.get_many(frontier):
+            if node.kind is NodeKind.COMMIT:
+                return node.ref
+            sha = node.attrs.get("git_commit") if node.kind is NodeKind.RUN else None
+            if sha and store.get(commit_ref(str(sha).lower())):
+                found.append(commit_ref(str(sha).lower()))
+        if found:
+            return sorted(found)[0]
+        sources = sorted(
+            {
+                edge.src
+                for edge in store.edges_of(frontier)
+                if edge.dst in frontier and edge.kind in _TOWARD_CODE and edge.src not in seen
+            }
+        )
+        commits = [src for src in sources if src.startswith("commit:")]
+        if commits:
+            return commits[0]
+        if not sources:
+            break
+        seen.update(sources)
+        frontier = sources
+    raise RefError(
+        f"no commit found behind {ref}",
+        hint="ingest the git history (`agentops ingest git`) and the runs that name their "
+        "commit, or compare two commits directly",
+    )
+
+
+def commits_between(
+    store: LineageStore, a: str, b: str, limit: int = MAX_COMMITS
+) -> tuple[list[Node], bool]:
+    """Commit nodes reachable from `b` but not from `a` (`git rev-list a..b`), newest first.
+
+    Walks stored parent lists newest-first by committer time, painting A's ancestors; stops when
+    only A's ancestors are left in the queue and none is newer than the oldest candidate.
+    Returns the nodes and whether `limit` cut the list.
+    """
+    nodes: dict[str, Node] = {}
+
+    def load(shas: list[str]) -> None:
+        missing = [sha for sha in shas if sha not in nodes]
+        for node in store.get_many([commit_ref(sha) for sha in missing]):
+            nodes[node.ref.removeprefix("commit:")] = node
+
+    def when(sha: str) -> float:
+        node = nodes.get(sha)
+        return node.source_time.timestamp() if node and node.source_time else float("-inf")
+
+    def parents(sha: str) -> list[str]:
+        node = nodes.get(sha)
+        return list(node.attrs.get("parents", [])) if node else []
+
+    load([a, b])
+    heap: list[tuple[float, str]] = []
+    queued: set[str] = set()
+    visited: set[str] = set()
+    painted: set[str] = set()  # reachable from A
+    candidates: set[str] = set()
+
+    def push(sha: str) -> None:
+        if sha not in queued:
+            queued.add(sha)
+            heapq.heappush(heap, (-when(sha), sha))
+
+    def paint(sha: str) -> None:
+        stack = [sha]
+        while stack:
+            current = stack.pop()
+            if current in painted:
+                continue
+            painted.add(current)
+            if current in visited:  # already walked: its parents are A's ancestors too
+                stack.extend(parents(current))
+
+    painted.add(a)
+    push(a)
+    push(b)
+    truncated = False
+    while heap:
+        live = [sha for _, sha in heap if sha not in painted]
+        if not live:
+            oldest = min((when(s) for s in candidates if s not in painted), default=None)
+            if oldest is None or -heap[0][0] < oldest:
+                break
+        batch = [heapq.heappop(heap)[1] for _ in range(min(len(heap), 32))]
+        load([p for sha in batch for p in parents(sha)])
+        for sha in batch:
+            visited.add(sha)
+            if sha in painted:
+                for parent in parents(sha):
+                    paint(parent)
+            else:
+                candidates.add(sha)
+            for parent in parents(sha):
+                push(parent)
+        if len(candidates - painted) > limit:
+            truncated = True
+            break
+    found = [nodes[sha] for sha in candidates - painted if sha in nodes]
+    found.sort(
+        key=lambda node: (node.source_time.timestamp() if node.source_time else 0, node.ref),
+        reverse=True,
+    )
+    return found[:limit], truncated
+
+
+@dataclass(slots=True)
+class _Touch:
+    commit: str
+    change: str
+    old_path: str | None
+
+
+def _config_changes(
+    store: LineageStore, oldest_first: list[Node], start: Node | None
+) -> list[ConfigChange]:
+    touches: dict[str, list[_Touch]] = {}
+    for node in oldest_first:
+        for entry in node.attrs.get("files", []):
+            if entry.get("class") in _VERSIONED_CLASSES:
+                touches.setdefault(entry["path"], []).append(
+                    _Touch(node.ref, entry.get("change", "M"), entry.get("old_path"))
+                )
+    if not touches:
+        return []
+    range_refs = [node.ref for node in oldest_first]
+    introduced: dict[tuple[str, str], str] = {}
+    for edge in store.edges_of(range_refs):
+        if edge.kind is EdgeKind.INTRODUCED and edge.dst.startswith("config:"):
+            introduced[(edge.src, edge.dst.removeprefix("config:").rsplit("@", 1)[0])] = edge.dst
+    if not introduced and not any(t.change == "D" for ts in touches.values() for t in ts):
+        return []
+    firsts = {path: introduced.get((ts[0].commit, path)) for path, ts in touches.items()}
+    previous: dict[str, str] = {}
+    in_range = set(introduced.values())
+    first_refs = sorted({ref for ref in firsts.values() if ref})
+    for edge in store.edges_of(first_refs) if first_refs else []:
+        if edge.kind is EdgeKind.PREVIOUS and edge.dst in first_refs and edge.src not in in_range:
+            previous[edge.dst] = edge.src
+    changes: list[tuple[str, str | None, str | None, str | None]] = []
+    for path, ts in sorted(touches.items()):
+        new = None
+        if ts[-1].change != "D":
+            new = next(
+                (
+                    introduced[(t.commit, path)]
+                    for t in reversed(ts)
+                    if (t.commit, path) in introduced
+                ),
+                None,
+            )
+            if new is None:
+                continue  # a class without version nodes (e.g. setup.py), or not ingested
+        first = ts[0]
+        old = None
+        renamed_from = first.old_path if first.change == "R" else None
+        if first.change != "A":
+            first_ref = firsts[path]
+            old = previous.get(first_ref) if first_ref else None
+            if old is None:
+                old = _version_at(store, renamed_from or path, start)
+        if old != new:
+            changes.append((path, old, new, renamed_from))
+    wanted = sorted({ref for _, old, new, _ in changes for ref in (old, new) if ref})
+    versions = {node.ref: node for node in store.get_many(wanted)}
+    out = []
+    for path, old, new, renamed_from in changes:
+        old_node = versions.get(old) if old else None
+        new_node = versions.get(new) if new else None
+        if old_node is None and new_node is None:
+            continue
+        attrs_new = new_node.attrs if new_node else {}
+        attrs_old = old_node.attrs if old_node else {}
+        out.append(
+            ConfigChange(
+                path=path,
+                old=old_node.ref if old_node else None,
+                new=new_node.ref if new_node else None,
+                renamed_from=renamed_from,
+                manifest=bool(attrs_new.get("manifest") or attrs_old.get("manifest")),
+                parse_error=attrs_new.get("parse_error"),
+                keys=tuple(_key_changes(attrs_old.get("keys") or {}, attrs_new.get("keys") or {})),
+            )
+        )
+    return out
+
+
+def _version_at(store: LineageStore, path: str, start: Node | None) -> str | None:
+    """The newest stored version of a config path no newer than commit A (deletions, gaps)."""
+    if start is None or start.source_time is None:
+        return None
+    older = [
+        node
+        for node in store.find(NodeKind.CONFIG, name=path)
+        if node.source_time is not None and node.source_time <= start.source_time
+    ]
+    return older[-1].ref if older else None
+
+
+def _key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        if key not in old:
+            changes.append(KeyChange(key, "added", None, new[key]))
+        elif key not in new:
+            changes.append(KeyChange(key, "removed", old[key], None))
+        elif old[key] != new[key]:
+            changes.append(KeyChange(key, "changed", old[key], new[key]))
+    return changes
+
+
+def _package_changes(store: LineageStore, configs: list[ConfigChange]) -> list[PackageChange]:
+    manifests = [c for c in configs if c.manifest]
+    refs = sorted({ref for c in manifests for ref in (c.old, c.new) if ref})
+    nodes = {node.ref: node for node in store.get_many(refs)} if refs else {}
+    out = []
+    for change in manifests:
+        old = (nodes[change.old].attrs.get("packages") or {}) if change.old in nodes else {}
+        new = (nodes[change.new].attrs.get("packages") or {}) if change.new in nodes else {}
+        for key in _key_changes(old, new):
+            out.append(PackageChange(change.path, key.key, key.status, key.old, key.new))
+    return out
