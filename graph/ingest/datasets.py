@@ -32,7 +32,7 @@ from graph.ingest.fingerprint import (
     fingerprint_path,
     folder_files,
 )
-from graph.ingest.profile import COMPRESSED_SUFFIXES, ProfileError, detect_format, profile_files
+from graph.ingest.profile import COMPRESSED_SUFFIXES, detect_format, profile_attrs
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind, dataset_ref
 
@@ -273,17 +273,9 @@ def _version(
         attrs["files"] = fingerprint.files
     if existing is not None:  # e.g. an MLflow input already matched to this content
         attrs = {**existing.attrs, **attrs}
-    profile_error = None
     if fmt is not None:
-        try:
-            profile = profile_files(_profiled_files(target, files), fmt)
-        except ProfileError as exc:
-            profile_error = str(exc)
-            attrs["profile_error"] = profile_error
-        else:
-            attrs["row_count"] = profile.row_count
-            attrs["schema"] = profile.schema
-            attrs["profile"] = profile.to_json()
+        attrs.update(profile_attrs(_profiled_files(target, files), fmt))
+    profile_error = attrs.get("profile_error")
     node = Node.make(ref, attrs, datetime.fromtimestamp(fingerprint.mtime_ns / 1e9, UTC))
     version = DatasetVersion(
         ref,

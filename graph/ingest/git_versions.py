@@ -5,7 +5,7 @@ path, or the old path of a rename, in the first parent), this finds the blobs wi
 `cat-file --batch-check`, skips what the graph already has, reads the rest with one
 `cat-file --batch`, and builds:
 - `config:<path>@<blob12>` with flattened `keys` (or `parse_error`); manifests add `packages`;
-- `dataset:<stem>@<blake3 12>` for committed data files, fingerprint only (attrs: digest,
+- `dataset:<stem>@<blake3 12>` for committed data files, profiled up to 64 MiB (attrs: digest,
   algorithm, size, path, source "git"); an existing dataset node (maybe profiled by another
   ingester) is linked but never overwritten;
 - edges commit → version (`introduced`) and older → newer version (`previous`).
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from graph.ingest.configs import parse_config
@@ -31,6 +31,7 @@ from graph.store import LineageStore
 CONFIG_MAX_BYTES = 2 << 20
 MANIFEST_MAX_BYTES = 32 << 20
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+PROFILE_MAX_BYTES = 64 << 20  # committed data files up to this size are profiled, not only hashed
 
 
 @dataclass(slots=True)
@@ -201,8 +202,9 @@ def _read_contents(
     sinks: dict[str, _BlobSink] = {}
     done = 0
 
-    def on_blob(sha: str, _size: int) -> Callable[[bytes], None]:
-        sink = sinks[sha] = _BlobSink(keep=any(v.kind != "dataset" for v in by_blob[sha]))
+    def on_blob(sha: str, size: int) -> Callable[[bytes], None]:
+        keep = any(v.kind != "dataset" or _profilable(v.path, size) for v in by_blob[sha])
+        sink = sinks[sha] = _BlobSink(keep=keep)
         return sink
 
     def on_done(sha: str) -> None:
@@ -211,7 +213,7 @@ def _read_contents(
         for v in by_blob[sha]:
             if v.kind == "dataset":
                 digest, head = sink.digest()
-                _dataset_node(v, digest, head, result)
+                _dataset_node(v, digest, head, result, sink.data() if sink.keep else None)
             else:
                 v.node = _config_node(v, sink.data(), None)
         done += 1
@@ -221,7 +223,30 @@ def _read_contents(
     read_blobs(runner, list(by_blob), on_blob, on_done)
 
 
-def _dataset_node(v: _Version, digest: str, head: bytes, result: VersionsResult) -> None:
+def _profilable(path: str, size: int) -> bool:
+    from graph.ingest.profile import detect_format
+
+    return size <= PROFILE_MAX_BYTES and detect_format(Path(path)) is not None
+
+
+def _profile_blob(path: str, data: bytes) -> dict[str, Any]:
+    """Profile a committed data file from its bytes, so every version can be compared later."""
+    import tempfile
+
+    from graph.ingest.profile import detect_format, profile_attrs
+
+    fmt = detect_format(Path(path))
+    if fmt is None:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="agentops-blob-") as folder:
+        copy = Path(folder) / PurePosixPath(path).name
+        copy.write_bytes(data)
+        return profile_attrs([copy], fmt)
+
+
+def _dataset_node(
+    v: _Version, digest: str, head: bytes, result: VersionsResult, data: bytes | None = None
+) -> None:
     v.ref = dataset_ref(dataset_name(v.path), digest)
     attrs: dict[str, Any] = {
         "digest": digest,
@@ -234,6 +259,8 @@ def _dataset_node(v: _Version, digest: str, head: bytes, result: VersionsResult)
     }
     if head.startswith(LFS_POINTER):
         attrs["lfs_pointer"] = True  # the bytes are a Git LFS pointer, not the data
+    elif data is not None:
+        attrs.update(_profile_blob(v.path, data))
     v.node = Node(v.ref, NodeKind.DATASET, attrs, v.time)
     result.digests[v.blob.sha] = digest
 

@@ -169,6 +169,15 @@ def profile_files(paths: Sequence[Path], fmt: str) -> DatasetProfile:
     raise ProfileError("column types kept changing; gave up after 64 passes")
 
 
+def profile_attrs(paths: Sequence[Path], fmt: str) -> dict[str, Any]:
+    """The attributes a dataset version stores for its profile, or its `profile_error`."""
+    try:
+        profile = profile_files(paths, fmt)
+    except ProfileError as exc:
+        return {"profile_error": str(exc)}
+    return {"row_count": profile.row_count, "schema": profile.schema, "profile": profile.to_json()}
+
+
 class _WidenColumn(Exception):
     def __init__(self, column: str, to: str) -> None:
         self.column, self.to = column, to

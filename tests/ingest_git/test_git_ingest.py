@@ -146,6 +146,7 @@ def test_committed_data_files_become_dataset_versions(ml_repo: Repo, store: Line
     v2 = dataset_ref("ratings", blake3(RATINGS_V2).hexdigest())
     node = store.get(v2)
     assert node is not None
+    profile = node.attrs.pop("profile")
     assert node.attrs == {
         "digest": blake3(RATINGS_V2).hexdigest(),
         "algorithm": "blake3",
@@ -154,7 +155,11 @@ def test_committed_data_files_become_dataset_versions(ml_repo: Repo, store: Line
         "source": "git",
         "git_blob": _blob(ml_repo, ml_repo.shas["c5"], "data/ratings.csv"),
         "format": "csv",
+        "row_count": RATINGS_V2.count(b"\n") - 1,
+        "schema": [{"name": c["name"], "type": c["type"]} for c in profile["columns"]],
     }
+    # every committed version is profiled, so drift can be computed between any two
+    assert profile["row_count"] == node.attrs["row_count"]
     assert (v1, v2) in _edges(store, EdgeKind.PREVIOUS)
     assert (f"commit:{ml_repo.shas['c5']}", v2) in _edges(store, EdgeKind.INTRODUCED)
     assert result.datasets == 2
