@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,10 @@ from agentops.cli_ingest import ingest_app
 from agentops.cli_knowledge import knowledge_app
 from agentops.cli_lineage import lineage_app
 from agentops.cli_support import print_json, state, stderr, stdout
+from agentops.cli_why import why
+
+if TYPE_CHECKING:
+    from agentops.sync import SourceOutcome
 
 app = typer.Typer(
     name="agentops",
@@ -31,6 +35,7 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(export_app, name="export")
+app.command()(why)
 
 
 @app.callback()
@@ -76,6 +81,36 @@ def status(
     console = stdout()
     console.print(f"lineage store: {store.url}", highlight=False, markup=False)
     console.print(counts_table(counts))
+
+
+@app.command()
+def sync(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
+    from agentops.sync import sync_project
+
+    cli = state(ctx)
+    console = stderr()
+    with console.status("syncing…") as status:
+
+        def started(source: str) -> None:
+            status.update(f"syncing {source}…")
+
+        def done(outcome: SourceOutcome) -> None:
+            mark, style = ("ok", "green") if outcome.ok else ("FAILED", "red")
+            console.print(f"[{style}]{mark:>6}[/] {outcome.source}: ", end="")
+            console.print(outcome.summary, markup=False, highlight=False)
+            for problem in outcome.problems[:10]:
+                console.print(f"         {problem}", markup=False, highlight=False, style="yellow")
+
+        outcomes = sync_project(cli.settings, cli.store(), started, done)
+    if not outcomes:
+        console.print("no sources declared in agentops.toml: add [sources.git] and others")
+    if json:
+        print_json({"sources": [outcome.to_json() for outcome in outcomes]})
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

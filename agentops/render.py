@@ -162,3 +162,33 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     for edge in record["out"]:
         table.add_row("→ " + edge["kind"], Text(safe(edge["dst"], 200)))
     return table
+
+
+def root_cause_view(report: Any, limit: int = 10) -> Table:
+    """The verdict as the title, one row per suspect with its evidence underneath."""
+    found = report.verdict == "cause-found"
+    title = Text(
+        f"{report.bad} vs {report.good or '(no good version)'}: "
+        + ("cause found" if found else "no change in the lineage explains this"),
+        style="bold red" if found else "bold yellow",
+    )
+    table = Table("#", "score", "card", "changed", "evidence", title=title, show_lines=True)
+    for suspect in report.suspects[:limit]:
+        mark = "bold" if suspect.is_cause else "dim"
+        table.add_row(
+            str(suspect.rank),
+            Text(f"{suspect.score:.2f}", style=mark),
+            suspect.card or "",
+            Text(safe(suspect.ref, 80), style=mark),
+            Text("\n".join(safe(e, 110) for e in [suspect.summary, *suspect.evidence[:4]])),
+        )
+    notes = list(report.notes)
+    if report.symptom is not None and report.symptom.relative_change is not None:
+        s = report.symptom
+        notes.insert(
+            0,
+            f"symptom: {s.metric} {s.baseline:.4g} → {s.observed:.4g} "
+            f"({s.relative_change:+.1%}, from the {s.source})",
+        )
+    table.caption = Text("\n".join(safe(n, 200) for n in notes))
+    return table

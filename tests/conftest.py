@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from fixtures.build import BaseCache, BuiltProject, build_project
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore, open_store
@@ -154,3 +155,57 @@ def sample() -> SimpleNamespace:
 def sample_store(store: LineageStore) -> LineageStore:
     store.upsert(*sample_graph())
     return store
+
+
+# -- the sample ML project, built and ingested once per test session ---------------------------
+
+
+@pytest.fixture(scope="session")
+def fixture_base() -> Iterator[BaseCache]:
+    """The fixtures' shared base history: built once (~15 s), copied into each scenario."""
+    cache = BaseCache()
+    yield cache
+    cache.close()
+
+
+@pytest.fixture(scope="session")
+def built_scenario(
+    fixture_base: BaseCache, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], BuiltProject]:
+    """`built_scenario(name)` -> the project of that scenario, built once per session."""
+    built: dict[str, BuiltProject] = {}
+
+    def get(name: str) -> BuiltProject:
+        if name not in built:
+            dest = tmp_path_factory.mktemp(f"project-{name}")
+            built[name] = build_project(dest, name, cache=fixture_base)
+        return built[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def synced_scenario(
+    built_scenario: Callable[[str], BuiltProject],
+) -> Callable[[str], tuple[BuiltProject, str]]:
+    """`synced_scenario(name)` -> (project, lineage store URL) after `agentops sync` of it.
+
+    Shared by every test of the session: read it, never change it (copy it first).
+    """
+    from agentops.settings import load_settings
+    from agentops.sync import sync_project
+
+    synced: dict[str, tuple[BuiltProject, str]] = {}
+
+    def get(name: str) -> tuple[BuiltProject, str]:
+        if name not in synced:
+            project = built_scenario(name)
+            settings = load_settings(project.root)
+            with open_store(settings.db_url) as store:
+                outcomes = sync_project(settings, store)
+            failed = [o for o in outcomes if not o.ok]
+            assert not failed, [o.to_json() for o in failed]
+            synced[name] = (project, settings.db_url)
+        return synced[name]
+
+    return get

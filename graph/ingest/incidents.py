@@ -24,6 +24,9 @@ class IncidentReport:
     incidents: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"incidents": self.incidents, "problems": self.problems}
+
 
 def incident_files(paths: Iterable[Path]) -> list[Path]:
     """The `*.json` files of the given files and folders, in a stable order."""

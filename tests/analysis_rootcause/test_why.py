@@ -1,0 +1,76 @@
+"""`why` on every fixture scenario: the planted cause first, decoys below, no-cause abstains."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from agentops.analysis.rootcause import explain
+from agentops.cli import main
+from fixtures import SCENARIOS
+from graph.store import open_store
+
+
+def _truth(project) -> dict:
+    return json.loads(Path(project.ground_truth_path).read_text())
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_why_names_the_planted_cause(name: str, synced_scenario: Callable) -> None:
+    project, url = synced_scenario(name)
+    truth = _truth(project)
+    with open_store(url) as store:
+        report = explain(store, truth["incident"])
+    assert report.bad == truth["bad"]
+    assert report.good == truth["good"]
+    assert report.verdict == truth["verdict"]
+    causes = {c["ref"]: c["card"] for c in truth["causes"]}
+    found = {s.ref: s.card for s in report.causes}
+    assert found == causes  # every planted cause, with its card, and nothing else
+    if causes:
+        top = [s.ref for s in report.suspects[: len(causes)]]
+        assert set(top) == set(causes)
+    ranked = {s.ref: s.rank for s in report.suspects}
+    worst_cause = max((ranked[ref] for ref in causes), default=0)
+    for decoy in truth["decoys"]:
+        if decoy in ranked:
+            assert ranked[decoy] > worst_cause, decoy
+            assert not next(s for s in report.suspects if s.ref == decoy).is_cause
+
+
+def test_why_json_shape_through_the_cli(
+    synced_scenario: Callable, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    project, _ = synced_scenario("config-regression")
+    monkeypatch.chdir(project.root)
+    truth = _truth(project)
+    assert main(["why", truth["incident"].split(":", 1)[1], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"bad", "good", "verdict", "suspects"} <= set(data)
+    first = data["suspects"][0]
+    assert set(first) >= {"rank", "ref", "kind", "summary", "score", "card", "evidence"}
+    assert first["ref"] == truth["causes"][0]["ref"]
+    assert first["kind"] == "config"
+    assert any("model.regularization 10.0 → 100.0" in e for e in first["evidence"])
+
+
+def test_why_with_an_explicit_good_and_a_table(
+    synced_scenario: Callable, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    project, _ = synced_scenario("config-regression")
+    monkeypatch.chdir(project.root)
+    truth = _truth(project)
+    assert main(["why", truth["bad"], "--good", truth["good"]]) == 0
+    out = capsys.readouterr().out
+    assert "cause found" in out and truth["causes"][0]["ref"] in out
+
+
+def test_why_refuses_a_node_it_cannot_start_from(
+    synced_scenario: Callable, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    project, _ = synced_scenario("config-regression")
+    monkeypatch.chdir(project.root)
+    assert main(["why", "dataset:" + _truth(project)["decoys"][-1].split(":", 1)[1]]) == 1
+    err = capsys.readouterr().err
+    assert "`why` starts from a model version, deployment or incident" in err
