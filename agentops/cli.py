@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -111,6 +112,50 @@ def sync(
         print_json({"sources": [outcome.to_json() for outcome in outcomes]})
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Build here (default: a new temp folder).")
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Which incident to plant (default: a code bug)."),
+    ] = None,
+    no_tui: Annotated[
+        bool, typer.Option("--no-tui", help="Print the root-cause report instead of the chat.")
+    ] = False,
+) -> None:
+    """Build a sample ML project with an incident, ingest it, and investigate it."""
+    from agentops.demo import build_demo
+
+    console = stderr()
+    with console.status("starting…") as status:
+        project = build_demo(folder, scenario, on_step=status.update)
+    console.print(f"sample project: {project.root}", highlight=False, markup=False)
+    console.print(f"incident: {project.incident} (scenario {project.scenario})", highlight=False)
+    if project.failed_sources:
+        console.print(f"[red]ingest failed for: {', '.join(project.failed_sources)}[/]")
+        raise typer.Exit(1)
+    cli = state(ctx)
+    cli.db = project.db_url
+    from agentops.analysis.rootcause import explain
+    from agentops.render import lineage_tree, root_cause_view
+    from graph.queries import WalkOptions, upstream
+
+    store = cli.store()
+    lineage = upstream(store, [project.incident], WalkOptions(depth=4))
+    details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
+    out = stdout()
+    out.print(lineage_tree(lineage, details))
+    out.print(root_cause_view(explain(store, project.incident)))
+    console.print(
+        f"next: cd {project.root} && agentops lineage upstream {project.incident}",
+        highlight=False,
+        markup=False,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
