@@ -6,14 +6,20 @@ by ref inside the INSERT, so a bulk load needs no round trip per edge.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from graph.tables import EdgeRow, NodeRow, StateRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 def _insert(dialect: str, table: Any) -> Any:
@@ -75,3 +81,31 @@ def state_upsert(dialect: str) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=[table.c.namespace, table.c.key], set_={"value": stmt.excluded.value}
     )
+
+
+@cache
+def _compiled(
+    statement: Any, dialect: Any, keys: tuple[str, ...]
+) -> tuple[str, tuple[str, ...] | None]:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    return str(compiled), compiled.positiontup
+
+
+def executemany(conn: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run a compiled statement over many rows straight through the driver.
+
+    SQLAlchemy's per-row bind processing costs more than the database's own work on a bulk
+    load; here JSON is serialised once and rows go to `cursor.executemany` as they are.
+    The row dicts are the caller's own and are changed in place (attrs become JSON text).
+    """
+    if not rows:
+        return
+    sql, positions = _compiled(statement, conn.dialect, tuple(rows[0]))
+    for row in rows:
+        attrs = row["attrs"]
+        row["attrs"] = _encode(attrs) if attrs else "{}"
+    params: list[Any] = list(map(itemgetter(*positions), rows)) if positions else list(rows)
+    conn.exec_driver_sql(sql, params)
+
+
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode

@@ -111,13 +111,13 @@ class LineageStore:
             with self._engine.begin() as conn:
                 node_stmt = sql.node_upsert(conn.dialect.name)
                 for batch in _batches(nodes, batch_size):
-                    conn.execute(node_stmt, [_node_params(node, now) for node in batch])
+                    sql.executemany(conn, node_stmt, [_node_params(node, now) for node in batch])
                     seen_refs.update(node.ref for node in batch)
                     node_count += len(batch)
                 edge_stmt = sql.edge_upsert(conn.dialect.name)
                 for batch in _batches(edges, batch_size):
                     self._check_endpoints(conn, batch, seen_refs)
-                    conn.execute(edge_stmt, [_edge_params(edge, now) for edge in batch])
+                    sql.executemany(conn, edge_stmt, [_edge_params(edge, now) for edge in batch])
                     edge_count += len(batch)
         except SQLAlchemyError as exc:
             raise StoreError(
