@@ -15,9 +15,11 @@ import typer
 
 from agentops.cli_export import export_app
 from agentops.cli_graph import graph_app
+from agentops.cli_incident import incident_app
 from agentops.cli_ingest import ingest_app
 from agentops.cli_knowledge import knowledge_app
 from agentops.cli_lineage import lineage_app
+from agentops.cli_postmortem import postmortem
 from agentops.cli_support import print_json, state, stderr, stdout
 from agentops.cli_why import why
 
@@ -37,7 +39,9 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(export_app, name="export")
+app.add_typer(incident_app, name="incident")
 app.command()(why)
+app.command("postmortem")(postmortem)
 
 
 @app.callback()
