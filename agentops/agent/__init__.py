@@ -1,0 +1,111 @@
+"""The agent: read-only tools over the graph and the analysis, a tool-use loop, model backends.
+
+    from agentops.agent import Conversation, ToolContext, make_backend, resolve_model
+    conversation = Conversation(ToolContext(store), make_backend(resolve_model(None)))
+    answer = conversation.ask("why did recsys/7 get worse?", on_event=handle, cancel=event)
+
+Names are imported lazily (PEP 562): `import agentops.agent` costs nothing, and `anthropic` is
+imported only when the Anthropic backend makes its first call.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentops.agent.backend import DEFAULT_MODEL, Backend, make_backend, resolve_model
+    from agentops.agent.errors import AgentCancelled, ModelBackendError
+    from agentops.agent.events import (
+        AgentEvent,
+        AnswerFailed,
+        AnswerFinished,
+        AnswerStarted,
+        TextDelta,
+        ToolCalled,
+        ToolResult,
+        TurnFinished,
+    )
+    from agentops.agent.loop import AgentLimits, Answer, Conversation, answer_question
+    from agentops.agent.messages import Usage
+    from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
+    from agentops.agent.transcript import (
+        Transcript,
+        conversations_about,
+        list_conversations,
+        load_conversation,
+        resume,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_MODEL": "agentops.agent.backend",
+    "Backend": "agentops.agent.backend",
+    "make_backend": "agentops.agent.backend",
+    "resolve_model": "agentops.agent.backend",
+    "AgentCancelled": "agentops.agent.errors",
+    "ModelBackendError": "agentops.agent.errors",
+    "AgentEvent": "agentops.agent.events",
+    "AnswerFailed": "agentops.agent.events",
+    "AnswerFinished": "agentops.agent.events",
+    "AnswerStarted": "agentops.agent.events",
+    "TextDelta": "agentops.agent.events",
+    "ToolCalled": "agentops.agent.events",
+    "ToolResult": "agentops.agent.events",
+    "TurnFinished": "agentops.agent.events",
+    "AgentLimits": "agentops.agent.loop",
+    "Answer": "agentops.agent.loop",
+    "Conversation": "agentops.agent.loop",
+    "answer_question": "agentops.agent.loop",
+    "Usage": "agentops.agent.messages",
+    "ToolContext": "agentops.agent.tools",
+    "ToolRegistry": "agentops.agent.tools",
+    "default_registry": "agentops.agent.tools",
+    "Transcript": "agentops.agent.transcript",
+    "conversations_about": "agentops.agent.transcript",
+    "list_conversations": "agentops.agent.transcript",
+    "load_conversation": "agentops.agent.transcript",
+    "resume": "agentops.agent.transcript",
+}
+
+__all__ = [
+    "AgentCancelled",
+    "AgentEvent",
+    "AgentLimits",
+    "Answer",
+    "AnswerFailed",
+    "AnswerFinished",
+    "AnswerStarted",
+    "Backend",
+    "Conversation",
+    "DEFAULT_MODEL",
+    "ModelBackendError",
+    "TextDelta",
+    "ToolCalled",
+    "ToolContext",
+    "ToolRegistry",
+    "ToolResult",
+    "Transcript",
+    "TurnFinished",
+    "Usage",
+    "answer_question",
+    "conversations_about",
+    "default_registry",
+    "list_conversations",
+    "load_conversation",
+    "make_backend",
+    "resolve_model",
+    "resume",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentops.agent' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

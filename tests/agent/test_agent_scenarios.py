@@ -1,0 +1,48 @@
+"""The stub on every fixture scenario: "why did it get worse?" names the true cause (or says no
+lineage change explains it), citing the cause's ref and card.
+
+Each scenario is a real project (git, data files, MLflow runs and registry, an incident) built by
+`fixtures`, synced into a store the way `agentops sync` does it. The projects come from the
+session-wide `synced_scenario` fixture (tests/conftest.py), shared with the analysis tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from fixtures import SCENARIOS
+
+QUESTION = "why did it get worse?"
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_the_stub_names_the_true_cause(synced_scenario: Callable, scenario: str) -> None:
+    import json
+
+    from agentops.agent.loop import Conversation
+    from agentops.agent.stub_backend import StubBackend
+    from agentops.agent.tools import ToolContext
+    from agentops.settings import load_settings
+    from graph.store import open_store
+
+    project, _ = synced_scenario(scenario)  # shared, read-only: the answer is not saved
+    root = project.root
+    truth = json.loads((root / "ground_truth.json").read_text())
+    settings = load_settings(root)
+    with open_store(settings.db_url) as store:
+        context = ToolContext(store, settings.knowledge_dirs)
+        answer = Conversation(context, StubBackend(), save=False).ask(QUESTION)
+    names = [record.call.name for record in answer.tool_calls]
+    assert names[:2] == ["list_incidents", "why"], names
+    assert answer.turns <= 6
+    text = answer.text
+    if truth["verdict"] == "no-lineage-cause":
+        assert "**No change in the lineage explains this.**" in text
+        assert "Most likely cause" not in text
+        return
+    headline = next(line for line in text.splitlines() if line.startswith("**Most likely"))
+    causes = {cause["ref"] for cause in truth["causes"]}
+    assert any(f"`{ref}`" in headline for ref in causes), (headline, causes)
+    assert any(f"`{card}`" in text for card in truth["cards"])
