@@ -49,7 +49,7 @@ from agentops.agent.messages import (
     UserTurn,
 )
 from agentops.agent.prompts import SYSTEM_PROMPT, TOKEN_LIMIT_NOTE, TOOL_LIMIT_NOTE
-from agentops.agent.redact import redact_text
+from agentops.redact import redact_text
 from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
 from agentops.errors import expected_errors
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from agentops.agent.compact import DEFAULT_MAX_CHARS, compact
 from agentops.agent.fencing import fence
 from agentops.agent.messages import ToolCall, ToolOutcome, ToolSpec
-from agentops.agent.redact import redact_text, redact_value
+from agentops.redact import redact_text, redact_value
 
 if TYPE_CHECKING:
     from graph.store import LineageStore

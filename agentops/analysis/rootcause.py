@@ -32,6 +32,7 @@ from agentops.analysis.scoring import (
     dependency_suspect,
     leaf,
 )
+from agentops.redact import redact_text
 from graph.errors import RefError
 
 if TYPE_CHECKING:
@@ -369,4 +370,7 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary | None) -> list[Sus
     for rank, suspect in enumerate(ranked, start=1):
         suspect.rank = rank
         suspect.is_cause = suspect.score >= CAUSE_SCORE
+        # commit messages and config values are whatever people wrote: keep secrets out
+        suspect.summary = redact_text(suspect.summary)
+        suspect.evidence = [redact_text(item) for item in suspect.evidence]
     return ranked

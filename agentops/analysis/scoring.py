@@ -14,6 +14,7 @@ from typing import Any
 
 from agentops.analysis.data_changes import PSI_MAJOR, PSI_MODERATE, ROW_DROP, DatasetChange
 from agentops.analysis.report import Suspect
+from agentops.redact import redact_value
 
 CAUSE_SCORE = 0.5
 BENIGN_SCORE = 0.05
@@ -141,7 +142,8 @@ def config_suspect(
     score, card, kind, evidence = BENIGN_SCORE, None, "config", []
     for key in keys:
         name = key["key"]
-        evidence.append(f"{path}: {name} {key.get('old')!r} → {key.get('new')!r}")
+        old, new = redact_value(key.get("old"), name), redact_value(key.get("new"), name)
+        evidence.append(f"{path}: {name} {old!r} → {new!r}")
         if BENIGN_KEY.search(name):
             continue
         if serving:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentops.agent.redact import looks_like_token, redact_text, redact_value, secret_kind
+from agentops.redact import looks_like_token, redact_text, redact_value, secret_kind
 
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx9f3k2+abc/def==\nQWERTY12345\n"

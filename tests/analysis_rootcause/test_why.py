@@ -74,3 +74,22 @@ def test_why_refuses_a_node_it_cannot_start_from(
     assert main(["why", "dataset:" + _truth(project)["decoys"][-1].split(":", 1)[1]]) == 1
     err = capsys.readouterr().err
     assert "`why` starts from a model version, deployment or incident" in err
+
+
+def test_secret_config_values_never_reach_the_report(tmp_path: Path) -> None:
+    from agentops.analysis.scoring import config_suspect
+
+    suspect = config_suspect(
+        "configs/train.yaml",
+        "config:configs/train.yaml@bbbbbbbbbbbb",
+        "config:configs/train.yaml@aaaaaaaaaaaa",
+        [
+            {"key": "db.password", "old": None, "new": "hunter2-prod"},
+            {"key": "model.lr", "old": 0.01, "new": 0.1},
+        ],
+        {},
+    )
+    text = "\n".join(suspect.evidence)
+    assert "hunter2-prod" not in text and "REDACTED" in text
+    assert "model.lr 0.01 → 0.1" in text
+    assert suspect.card == "config-regression"
