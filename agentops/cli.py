@@ -21,6 +21,7 @@ from agentops.cli_ingest import ingest_app
 from agentops.cli_knowledge import knowledge_app
 from agentops.cli_lineage import lineage_app
 from agentops.cli_postmortem import postmortem
+from agentops.cli_rollback import rollback_app
 from agentops.cli_support import print_json, state, stderr, stdout
 from agentops.cli_why import why
 
@@ -41,6 +42,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(export_app, name="export")
 app.add_typer(incident_app, name="incident")
+app.add_typer(rollback_app, name="rollback")
 app.command()(why)
 app.command()(ask)
 app.command("postmortem")(postmortem)
