@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli_ask import ask
+from agentops.cli_checklist import checklist_app
 from agentops.cli_export import export_app
 from agentops.cli_graph import graph_app
 from agentops.cli_incident import incident_app
@@ -43,6 +44,7 @@ app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(export_app, name="export")
 app.add_typer(incident_app, name="incident")
 app.add_typer(rollback_app, name="rollback")
+app.add_typer(checklist_app, name="checklist")
 app.command()(why)
 app.command()(ask)
 app.command("postmortem")(postmortem)

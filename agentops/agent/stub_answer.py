@@ -122,7 +122,7 @@ def _root_cause(inv: Investigation) -> str:
         "",
         "Next steps:",
         f"- `agentops rollback plan {target}` — a last-known-good target and how to get there",
-        f"- `agentops checklist {target}` — the tests that would have caught this",
+        f"- `agentops checklist suggest {target}` — the tests that would have caught this",
     ]
     return "\n".join(lines)
 

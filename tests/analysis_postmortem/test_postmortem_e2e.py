@@ -8,7 +8,6 @@ lineage explains it). Each is built and synced once per module (~20 s for the fi
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -25,13 +24,18 @@ Run = Callable[..., Any]  # (*args) -> CliResult(code, out, err)
 
 
 @pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Any]]:
-    """`synced(scenario)` -> (project root, ground truth, store), built and synced once."""
+def synced(
+    tmp_path_factory: pytest.TempPathFactory, fixture_base: Any
+) -> Iterator[Callable[[str], Any]]:
+    """`synced(scenario)` -> (project root, ground truth, store), built and synced once.
+
+    Its own copies (these tests open and close incidents), from the session's shared base.
+    """
     from agentops.settings import load_settings
     from agentops.sync import sync_project
-    from fixtures import BaseCache, build_project
+    from fixtures import build_project
 
-    cache = BaseCache()
+    cache = fixture_base
     projects: dict[str, tuple[Path, dict, LineageStore]] = {}
 
     def get(scenario: str) -> tuple[Path, dict, LineageStore]:
@@ -40,12 +44,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str],
             built = build_project(root, scenario, cache=cache)
             settings = load_settings(built.root)
             store = open_store(settings.db_url)
-            here = Path.cwd()
-            os.chdir(built.root)  # the MLflow ingester reads a relative tracking URI from the cwd
-            try:
-                outcomes = sync_project(settings, store)
-            finally:
-                os.chdir(here)
+            outcomes = sync_project(settings, store)
             assert all(o.ok for o in outcomes), [(o.source, o.problems) for o in outcomes]
             truth = json.loads(built.ground_truth_path.read_text())
             projects[scenario] = (built.root, truth, store)
@@ -54,7 +53,6 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str],
     yield get
     for _, _, store in projects.values():
         store.close()
-    cache.close()
 
 
 @pytest.fixture
