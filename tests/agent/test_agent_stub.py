@@ -239,8 +239,6 @@ def test_follow_ups_take_the_latest_subject(agent_store, refs) -> None:
 
 
 def test_rollback_and_checklist_answers_come_from_the_analysis(agent_store, refs) -> None:
-    pytest.importorskip("agentops.analysis.rollback", reason="needs the rollback analysis")
-    pytest.importorskip("agentops.analysis.checklist", reason="needs the checklist analysis")
     before = list(agent_store.iter_nodes())
     rollback, calls = _ask(agent_store, "how do I roll back recsys/2?")
     assert calls[-1] == ("rollback_plan", {"bad": refs.M2})

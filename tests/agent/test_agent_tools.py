@@ -200,7 +200,6 @@ def test_no_tool_writes_to_the_store(run, refs, agent_store) -> None:
 
 
 def test_the_postmortem_quotes_saved_investigations(run, agent_store) -> None:
-    pytest.importorskip("agentops.analysis.postmortem", reason="needs the postmortem analysis")
     from agentops.agent.loop import Conversation
     from agentops.agent.stub_backend import StubBackend
 
