@@ -49,7 +49,7 @@ class Generated:
 
 
 def generate(total_nodes: int, seed: int = 7) -> Generated:
-    """About 20% commits, 5% configs, 10% datasets, 30% runs, 25% models, 9% deploys, 1% incidents."""
+    """20% commits, 5% configs, 10% datasets, 30% runs, 25% models, 9% deploys, 1% incidents."""
     rng = random.Random(seed)
     n_commits, n_configs, n_datasets = (int(total_nodes * f) for f in (0.20, 0.05, 0.10))
     n_runs, n_models = int(total_nodes * 0.30), int(total_nodes * 0.25)
