@@ -192,18 +192,28 @@ def diff(
     as_of: AsOf = None,
     json: Json = False,
 ) -> None:
-    """What differs between the upstream lineage of two nodes."""
+    """What differs between the upstream lineage of two nodes, and in code between them."""
+    from graph.code_diff import code_diff
     from graph.diff import diff as diff_query
+    from graph.errors import RefError
 
     cli = state(ctx)
     ref_a, ref_b = _resolve(cli, [a, b])
     result = diff_query(cli.store(), ref_a, ref_b, parse_as_of(as_of))
+    try:
+        code = code_diff(cli.store(), ref_a, ref_b)
+    except RefError:  # no commit behind one side: there is no code to compare
+        code = None
     if json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "code": code.to_json() if code else None})
         return
-    from agentops.render import diff_table
+    from agentops.render import code_diff_tables, diff_table
 
-    stdout().print(diff_table(result))
+    console = stdout()
+    console.print(diff_table(result))
+    if code is not None:
+        for table in code_diff_tables(code):
+            console.print(table)
 
 
 @lineage_app.command()

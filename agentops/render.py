@@ -192,3 +192,46 @@ def root_cause_view(report: Any, limit: int = 10) -> Table:
         )
     table.caption = Text("\n".join(safe(n, 200) for n in notes))
     return table
+
+
+def code_diff_tables(code: Any) -> list[Table]:
+    """Commits between the two sides with their files by class, config keys, dependencies."""
+    commits = Table(
+        "commit",
+        "when",
+        "subject",
+        "files by class",
+        title=f"{len(code.commits)} commit(s): {_short(code.commit_a)}..{_short(code.commit_b)}",
+    )
+    for commit in code.commits:
+        files = "; ".join(f"{cls}: {len(paths)}" for cls, paths in sorted(commit.files.items()))
+        commits.add_row(
+            commit.sha[:10], (commit.committed_at or "")[:16], Text(safe(commit.subject, 72)), files
+        )
+    tables = [commits]
+    keys = Table("config", "key", "old", "new", title="config keys changed")
+    for config in code.configs:
+        for key in config.keys:
+            keys.add_row(
+                Text(safe(config.path)),
+                Text(safe(key.key)),
+                Text(safe(key.old)),
+                Text(safe(key.new)),
+            )
+    if keys.row_count:
+        tables.append(keys)
+    packages = Table("manifest", "package", "old", "new", title="dependencies changed")
+    for change in code.dependencies:
+        packages.add_row(
+            Text(safe(change.manifest)),
+            Text(safe(change.package)),
+            Text(safe(change.old or "")),
+            Text(safe(change.new or "")),
+        )
+    if packages.row_count:
+        tables.append(packages)
+    return tables
+
+
+def _short(commit: str) -> str:
+    return commit.split(":", 1)[-1][:10]

@@ -93,3 +93,22 @@ def test_secret_config_values_never_reach_the_report(tmp_path: Path) -> None:
     assert "hunter2-prod" not in text and "REDACTED" in text
     assert "model.lr 0.01 → 0.1" in text
     assert suspect.card == "config-regression"
+
+
+def test_lineage_diff_between_two_model_versions_shows_code_and_data(
+    synced_scenario: Callable, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    project, _ = synced_scenario("compound")
+    monkeypatch.chdir(project.root)
+    truth = _truth(project)
+    assert main(["lineage", "diff", truth["good"], truth["bad"], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    changed = {c["name"] for c in data["changed"] if c["kind"] == "dataset"}
+    assert "movies" in changed  # the blanked genres ship in a new movies version
+    packages = {(d["package"], d["old"], d["new"]) for d in data["code"]["dependencies"]}
+    assert ("acme-vecsearch", "==1.4.2", "==2.0.1") in packages
+    subjects = [c["subject"] for c in data["code"]["commits"]]
+    assert "chore(deps): bump acme-vecsearch from 1.4.2 to 2.0.1" in subjects
+    assert main(["lineage", "diff", truth["good"], truth["bad"]]) == 0
+    out = capsys.readouterr().out
+    assert "dependencies changed" in out and "acme-vecsearch" in out
