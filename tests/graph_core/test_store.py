@@ -149,3 +149,19 @@ def test_light_read_views_match_the_sqlmodel_tables() -> None:
     ]:
         assert light.name == full.name
         assert [c.name for c in light.columns] == [c.name for c in full.columns]
+
+
+def test_a_bulk_load_refreshes_the_planner_statistics(store: LineageStore) -> None:
+    from graph.store import ANALYZE_AFTER_ROWS
+
+    nodes = [Node.make(f"run:r{i}") for i in range(ANALYZE_AFTER_ROWS)]
+    store.upsert(nodes)
+    with store.read() as conn:
+        if store.dialect == "sqlite":
+            analysed = conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar()
+        else:
+            analysed = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'nodes' "
+                "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+            ).scalar()
+    assert analysed >= 1
