@@ -230,32 +230,11 @@ class LineageStore:
             return [node_from_row(row) for row in conn.execute(query)]
 
     def edges_of(self, refs: Sequence[str]) -> list[Edge]:
-        """Every edge touching one of `refs` (either direction)."""
-        from sqlalchemy import or_, select
-        from sqlalchemy.orm import aliased
-
-        from graph.views import edges, nodes
-
-        src, dst = aliased(nodes), aliased(nodes)
-        query = (
-            select(
-                src.c.ref,
-                dst.c.ref,
-                edges.c.kind,
-                edges.c.attrs,
-                edges.c.source_time,
-                edges.c.first_seen,
-            )
-            .join(src, src.c.id == edges.c.src_id)
-            .join(dst, dst.c.id == edges.c.dst_id)
-            .where(or_(src.c.ref.in_(refs), dst.c.ref.in_(refs)))
-            .order_by(src.c.ref, dst.c.ref, edges.c.kind)
-        )
-        with self.read() as conn:
-            return [
-                Edge(s, d, EdgeKind(k), a or {}, from_micros(st), from_micros(fs))
-                for s, d, k, a, st, fs in conn.execute(query)
-            ]
+        """Every edge touching one of `refs` (either direction), in (src, dst, kind) order."""
+        found: dict[tuple[str, str, str], Edge] = {}
+        for batch in _batches(refs, 250):
+            found.update(((e.src, e.dst, e.kind.value), e) for e in self._edges(batch))
+        return [found[key] for key in sorted(found)]
 
     def counts(self) -> GraphCounts:
         from sqlalchemy import func, select
@@ -282,7 +261,10 @@ class LineageStore:
 
     def iter_edges(self) -> Iterator[Edge]:
         """Every edge, in (src, dst, kind) order, streamed (for dumps)."""
-        from sqlalchemy import select
+        return self._edges(None)
+
+    def _edges(self, touching: Sequence[str] | None) -> Iterator[Edge]:
+        from sqlalchemy import or_, select
         from sqlalchemy.orm import aliased
 
         from graph.views import edges, nodes
@@ -301,6 +283,8 @@ class LineageStore:
             .join(dst, dst.c.id == edges.c.dst_id)
             .order_by(src.c.ref, dst.c.ref, edges.c.kind)
         )
+        if touching is not None:
+            query = query.where(or_(src.c.ref.in_(touching), dst.c.ref.in_(touching)))
         with self.read() as conn:
             for s, d, k, a, st, fs in conn.execution_options(yield_per=BATCH_SIZE).execute(query):
                 yield Edge(s, d, EdgeKind(k), a or {}, from_micros(st), from_micros(fs))
