@@ -240,13 +240,9 @@ def _version(
     ref = dataset_ref(name, fingerprint.digest)
     fmt = _format(target, files)
     existing = store.get(ref)
-    if (
-        existing is not None
-        and existing.attrs.get("digest") == fingerprint.digest
-        and (fmt is None or "profile" in existing.attrs or "profile_error" in existing.attrs)
-    ):
-        attrs = existing.attrs
-        version = DatasetVersion(
+
+    def version(attrs: dict[str, Any], status: str) -> DatasetVersion:
+        return DatasetVersion(
             ref,
             name,
             label,
@@ -255,10 +251,16 @@ def _version(
             fingerprint.size,
             fmt,
             attrs.get("row_count"),
-            "unchanged",
+            status,
             profile_error=attrs.get("profile_error"),
         )
-        return version, None
+
+    if (
+        existing is not None
+        and existing.attrs.get("digest") == fingerprint.digest
+        and (fmt is None or "profile" in existing.attrs or "profile_error" in existing.attrs)
+    ):
+        return version(existing.attrs, "unchanged"), None
     attrs: dict[str, Any] = {
         "name": name,
         "path": label,
@@ -275,21 +277,8 @@ def _version(
         attrs = {**existing.attrs, **attrs}
     if fmt is not None:
         attrs.update(profile_attrs(_profiled_files(target, files), fmt))
-    profile_error = attrs.get("profile_error")
     node = Node.make(ref, attrs, datetime.fromtimestamp(fingerprint.mtime_ns / 1e9, UTC))
-    version = DatasetVersion(
-        ref,
-        name,
-        label,
-        fingerprint.digest,
-        fingerprint.algorithm,
-        fingerprint.size,
-        fmt,
-        attrs.get("row_count"),
-        "new",
-        profile_error=profile_error,
-    )
-    return version, node
+    return version(attrs, "new"), node
 
 
 def _profiled_files(target: Path, files: list[Path]) -> list[Path]:
