@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli_ask import ask
+from agentops.cli_chat import chat
 from agentops.cli_checklist import checklist_app
 from agentops.cli_export import export_app
 from agentops.cli_graph import graph_app
@@ -47,6 +48,7 @@ app.add_typer(rollback_app, name="rollback")
 app.add_typer(checklist_app, name="checklist")
 app.command()(why)
 app.command()(ask)
+app.command()(chat)
 app.command("postmortem")(postmortem)
 
 
@@ -150,6 +152,11 @@ def demo(
     if project.failed_sources:
         console.print(f"[red]ingest failed for: {', '.join(project.failed_sources)}[/]")
         raise typer.Exit(1)
+    if not no_tui:
+        from agentops.cli_chat import open_chat
+
+        open_chat(project.root, incident=project.incident)
+        return
     cli = state(ctx)
     cli.db = project.db_url
     from agentops.analysis.rootcause import explain
@@ -163,7 +170,7 @@ def demo(
     out.print(lineage_tree(lineage, details))
     out.print(root_cause_view(explain(store, project.incident)))
     console.print(
-        f"next: cd {project.root} && agentops lineage upstream {project.incident}",
+        f"next: cd {project.root} && agentops chat (or agentops why {project.incident})",
         highlight=False,
         markup=False,
     )

@@ -49,9 +49,9 @@ from agentops.agent.messages import (
     UserTurn,
 )
 from agentops.agent.prompts import SYSTEM_PROMPT, TOKEN_LIMIT_NOTE, TOOL_LIMIT_NOTE
-from agentops.redact import redact_text
 from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
 from agentops.errors import expected_errors
+from agentops.redact import redact_text
 
 CANCEL_GRACE = 1.0  # seconds ask_async waits for a cancelled answer's thread to stop
 

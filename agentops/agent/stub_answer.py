@@ -158,7 +158,7 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
             lines += [_INJECTION_NOTE, ""]
     others = [s for s in suspects if s not in causes][: MAX_LISTED - 1]
     if others:
-        lines.append("Less likely (ranked):")
+        lines += ["Less likely (ranked):", ""]
         for suspect in others:
             rank = suspect.get("rank", "-")
             summary = clean(suspect.get("summary", ""), 160)
