@@ -34,7 +34,9 @@ class NodeRow(SQLModel, table=True):
 
 class EdgeRow(SQLModel, table=True):
     __tablename__ = "edges"
-    __table_args__ = (Index("ix_edges_dst", "dst_id", "kind"),)
+    # (dst, src, kind) covers an upstream walk step without touching the table; the primary
+    # key (src, dst, kind) covers a downstream one.
+    __table_args__ = (Index("ix_edges_dst", "dst_id", "src_id", "kind"),)
 
     src_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
     dst_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
