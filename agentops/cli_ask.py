@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentops.cli_support import print_json, state, stderr
+from agentops.cli_support import ModelOption, print_json, state, stderr
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,14 +65,7 @@ def _usage_line(answer: Answer) -> str:
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model",
-            help="Model name, or 'stub' for the offline stub (default: AGENTOPS_MODEL, "
-            "agentops.toml, a current Sonnet; the stub when ANTHROPIC_API_KEY is not set).",
-        ),
-    ] = None,
+    model: ModelOption = None,
     json: Annotated[
         bool, typer.Option("--json", help="Print the transcript as JSON instead of the answer.")
     ] = False,

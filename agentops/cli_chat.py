@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentops.cli_support import state
+from agentops.cli_support import ModelOption, state
 
 if TYPE_CHECKING:
     from agentops.settings import ProjectSettings
@@ -43,14 +43,7 @@ def open_chat(
 
 def chat(
     ctx: typer.Context,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model",
-            help="Model name, or 'stub' for the offline stub (default: AGENTOPS_MODEL, "
-            "agentops.toml, a current Sonnet; the stub when ANTHROPIC_API_KEY is not set).",
-        ),
-    ] = None,
+    model: ModelOption = None,
     incident: Annotated[
         str | None,
         typer.Option("--incident", help="Open on this incident (default: the newest open one)."),

@@ -8,14 +8,13 @@ version's profile. Mounted by the main CLI with `app.add_typer(checklist_app, na
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from agentops.cli_support import state, stderr
+from agentops.cli_support import emit_text, state, stderr
 
 checklist_app = typer.Typer(
     help="Checklist tests (ML Test Score, CheckList) that would have caught a regression, and "
@@ -55,15 +54,8 @@ def suggest(
         text = json.dumps(result.to_json(), indent=2, default=str) + "\n"
     else:
         text = result.to_markdown()
+    emit_text(text, out)
     if out is None:
-        sys.stdout.write(text)
         return
-    from agentops.analysis.atomic_write import write_atomic
-    from agentops.errors import UsageError
-
-    try:
-        write_atomic(out, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     what = f"{len(result.data)} dataset(s) checked" if fmt is Format.PYTEST else fmt.value
     stderr().print(f"wrote {out} ({what})", markup=False, highlight=False)

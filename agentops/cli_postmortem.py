@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from agentops.cli_support import state, stderr
+from agentops.cli_support import emit_text, state, stderr
 
 
 def postmortem(
@@ -43,13 +42,7 @@ def postmortem(
     text = draft(
         store, incident, library=load_library(cli.settings.knowledge_dirs), conversation=exchanges
     )
+    emit_text(text, out)
     if out is None:
-        sys.stdout.write(text)
         return
-    from agentops.analysis.atomic_write import write_atomic
-
-    try:
-        write_atomic(out, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     stderr().print(f"wrote {out}", markup=False, highlight=False)

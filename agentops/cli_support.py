@@ -6,7 +6,8 @@ import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -82,3 +83,26 @@ def parse_as_of(text: str | None) -> datetime | None:
         raise UsageError(
             f"--as-of {text!r} is not a time", hint="use ISO-8601, e.g. 2026-11-20T03:00:00Z"
         ) from None
+
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Model name, or 'stub' for the offline stub (default: AGENTOPS_MODEL, "
+        "agentops.toml, a current Sonnet; the stub when ANTHROPIC_API_KEY is not set).",
+    ),
+]
+
+
+def emit_text(text: str, out: Path | None) -> None:
+    """Write a document to stdout, or atomically to `out` (never a half-written file)."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from agentops.analysis.atomic_write import write_atomic
+
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
