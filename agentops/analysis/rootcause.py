@@ -44,6 +44,7 @@ NOISE_FLOOR = 0.03  # below a 3% move, a metric change is never called a regress
 NOISE_MULTIPLE = 2.0
 ROW_METRIC_WORDS = ("rows", "examples", "samples", "interactions", "records")
 EXEMPT_FROM_NOISE = {"serving-config", "eval-data", "alias"}
+PLAUSIBLE_SCORE = 0.3  # below this a change is benign: docs, tests, an appended batch
 
 
 def explain(
@@ -80,7 +81,9 @@ def explain(
     if good is None:
         notes.append(f"compared with {good_version.ref}: the last version that served before it")
     suspects = _suspects(store, good_version, bad_version, notes)
-    _apply_noise(store, suspects, symptom, good_version, bad_version, notes)
+    moved = _apply_noise(store, suspects, symptom, good_version, bad_version, notes)
+    if moved:
+        _name_the_strongest(suspects, moved)
     ranked = _rank(suspects, library)
     verdict = CAUSE_FOUND if any(s.is_cause for s in ranked) else NO_LINEAGE_CAUSE
     return RootCauseReport(
@@ -289,13 +292,16 @@ def _apply_noise(
     good: Version,
     bad: Version,
     notes: list[str],
-) -> None:
-    """Demote training changes when the bad run's offline metric moved no more than usual."""
+) -> float | None:
+    """Demote training changes when the bad run's offline metric moved no more than usual.
+
+    Returns the relative move when it is beyond the usual noise (something made it), else None.
+    """
     if symptom is None:
-        return
+        return None
     before, after = _metric(good, (symptom.metric,)), _metric(bad, (symptom.metric,))
     if before in (None, 0) or after is None:
-        return
+        return None
     change = (after - before) / abs(before)
     noise = _usual_noise(store, bad, symptom.metric)
     limit = max(NOISE_FLOOR, NOISE_MULTIPLE * noise)
@@ -304,7 +310,7 @@ def _apply_noise(
             f"offline {symptom.metric} of the runs: {before:.4g} → {after:.4g} ({change:+.1%}); "
             f"usual version-to-version move {noise:.1%}"
         )
-        return
+        return change
     notes.append(
         f"offline {symptom.metric} of the runs moved {change:+.1%}, within the usual "
         f"version-to-version noise (±{limit:.1%}): training did not make the model measurably "
@@ -314,6 +320,24 @@ def _apply_noise(
         if suspect.kind not in EXEMPT_FROM_NOISE:
             suspect.score *= 0.5
             suspect.evidence.append(f"the offline metric moved only {change:+.1%} (within noise)")
+    return None
+
+
+def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
+    """The runs' metric moved beyond noise, so some change made it move: when no suspect
+    reached the cause score on its own, the strongest change that is not benign (docs, tests,
+    an appended batch) is named, with that reasoning as its evidence."""
+    if any(s.score >= CAUSE_SCORE for s in suspects):
+        return
+    candidates = [s for s in suspects if s.score >= PLAUSIBLE_SCORE]
+    if not candidates:
+        return
+    strongest = max(candidates, key=lambda s: s.score)
+    strongest.score = CAUSE_SCORE
+    strongest.evidence.append(
+        f"the offline metric moved {change:+.1%}, beyond its usual noise, and this is the "
+        "strongest change in the lineage: the likeliest cause, though its own evidence is weak"
+    )
 
 
 def _usual_noise(store: LineageStore, bad: Version, metric: str) -> float:

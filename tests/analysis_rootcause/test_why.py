@@ -112,3 +112,20 @@ def test_lineage_diff_between_two_model_versions_shows_code_and_data(
     assert main(["lineage", "diff", truth["good"], truth["bad"]]) == 0
     out = capsys.readouterr().out
     assert "dependencies changed" in out and "acme-vecsearch" in out
+
+
+def test_a_metric_drop_beyond_noise_names_the_strongest_weak_change() -> None:
+    from agentops.analysis.report import Suspect
+    from agentops.analysis.rootcause import _name_the_strongest
+    from agentops.analysis.scoring import CAUSE_SCORE, commit_suspect
+
+    typo = commit_suspect("a" * 40, "fix typo in scaling", {"code": ["src/f.py"]}, None)
+    docs = commit_suspect("b" * 40, "README", {"docs": ["README.md"]}, None)
+    assert typo.score < CAUSE_SCORE  # a "typo" message alone does not make a cause
+    _name_the_strongest([typo, docs], -0.3)
+    assert typo.score == CAUSE_SCORE and "beyond its usual noise" in typo.evidence[-1]
+    assert docs.score < 0.1  # benign changes are never named
+    strong = Suspect("config:x@1", "config", "lr ×10", 0.85, "config-regression")
+    weak = commit_suspect("c" * 40, "tidy: typo", {"code": ["src/g.py"]}, None)
+    _name_the_strongest([strong, weak], -0.3)
+    assert weak.score < CAUSE_SCORE  # a cause was already found on its own evidence
