@@ -133,21 +133,23 @@ def _in_tree(spec: str) -> bool:
     return "\n" not in spec and not path.startswith("/") and ".." not in path.split("/")
 
 
-def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes]:
-    """Contents of `<commit>:<path>` objects, by spec, from one `git cat-file --batch`."""
-    specs = [spec for spec in dict.fromkeys(specs) if _in_tree(spec)]
-    if not specs:
-        return {}
-    done = _git(
-        root,
-        "cat-file",
-        "--batch",
-        stdin="".join(s + "\n" for s in specs).encode("utf-8", "surrogateescape"),
-    )
+def _cat_file(root: Path, mode: str, specs: Sequence[str]) -> tuple[list[str], bytes]:
+    """Run one `git cat-file <mode>` over the specs git can look up; (those specs, stdout)."""
+    asked = [spec for spec in dict.fromkeys(specs) if _in_tree(spec)]
+    if not asked:
+        return [], b""
+    stdin = "".join(s + "\n" for s in asked).encode("utf-8", "surrogateescape")
+    done = _git(root, "cat-file", mode, stdin=stdin)
     if done.returncode != 0:
         raise IngestError(f"git cat-file failed in {root}: {_text(done.stderr).strip()}")
-    out, position, found = done.stdout, 0, {}
-    for spec in specs:
+    return asked, done.stdout
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes]:
+    """Contents of `<commit>:<path>` objects, by spec, from one `git cat-file --batch`."""
+    asked, out = _cat_file(root, "--batch", specs)
+    position, found = 0, {}
+    for spec in asked:
         end = out.index(b"\n", position)
         header = out[position:end].split()
         position = end + 1
@@ -162,19 +164,9 @@ def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes]:
 def object_ids(root: Path, specs: Sequence[str]) -> dict[str, tuple[str, str]]:
     """`<commit>:<path>` → (object type, object sha) for the specs that exist, from one
     `git cat-file --batch-check`."""
-    specs = [spec for spec in dict.fromkeys(specs) if _in_tree(spec)]
-    if not specs:
-        return {}
-    done = _git(
-        root,
-        "cat-file",
-        "--batch-check",
-        stdin="".join(s + "\n" for s in specs).encode("utf-8", "surrogateescape"),
-    )
-    if done.returncode != 0:
-        raise IngestError(f"git cat-file failed in {root}: {_text(done.stderr).strip()}")
+    asked, out = _cat_file(root, "--batch-check", specs)
     found: dict[str, tuple[str, str]] = {}
-    for spec, line in zip(specs, done.stdout.splitlines(), strict=False):
+    for spec, line in zip(asked, out.splitlines(), strict=False):
         parts = line.split()
         if len(parts) == 3 and parts[-1] != b"missing":
             found[spec] = (parts[1].decode(), parts[0].decode())
