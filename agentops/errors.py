@@ -2,7 +2,8 @@
 
     AgentOpsError         anything agentops refuses, with a hint for the user
     ├── ProjectError      agentops.toml is unreadable or names something that is not there
-    └── UsageError        arguments that parse but make no sense together
+    ├── UsageError        arguments that parse but make no sense together
+    └── ModelBackendError, AgentCancelled (agentops.agent.errors), RollbackError, …
 
 `graph.errors.GraphError` and `knowledge.errors.KnowledgeError` are the other packages' trees;
 `expected_errors()` lists all three for the CLI and the TUI to catch.
@@ -29,12 +30,6 @@ class UsageError(AgentOpsError):
 def expected_errors() -> tuple[type[Exception], ...]:
     """Every exception type that means "the user's input or environment", not a bug."""
     from graph.errors import GraphError
+    from knowledge.errors import KnowledgeError
 
-    types: list[type[Exception]] = [AgentOpsError, GraphError]
-    try:
-        from knowledge.errors import KnowledgeError
-
-        types.append(KnowledgeError)
-    except ImportError:  # knowledge/ not built yet in this checkout
-        pass
-    return tuple(types)
+    return (AgentOpsError, GraphError, KnowledgeError)
