@@ -31,14 +31,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from graph.driver import positional
 from graph.model import Edge, Node
-from graph.queries import WalkOptions, upstream
+from graph.queries import Direction, WalkOptions, downstream, upstream
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
+from graph.walk_sql import walk_statement
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 DATASET_NAMES = [f"table_{i:02d}" for i in range(20)]
 CONFIG_PATHS = [f"configs/job_{i}.yaml" for i in range(5)]
+INPUTS_PER_RUN = 5  # dataset versions each run reads: ~3 edges per node overall
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Generated:
     nodes: list[Node]
     edges: list[Edge]
     models_by_fraction: list[str]  # model refs ordered by their place in time
+    commits: list[str]  # oldest first
 
 
 def generate(total_nodes: int, seed: int = 7) -> Generated:
@@ -103,7 +107,7 @@ def generate(total_nodes: int, seed: int = 7) -> Generated:
         edges.append(
             Edge(version_at(configs[rng.choice(CONFIG_PATHS)], fraction), ref, EdgeKind.CONFIG_OF)
         )
-        for name in rng.sample(DATASET_NAMES, 4):
+        for name in rng.sample(DATASET_NAMES, INPUTS_PER_RUN):
             edges.append(Edge(version_at(datasets[name], fraction), ref, EdgeKind.INPUT))
     models = []
     for i in range(n_models):
@@ -120,7 +124,7 @@ def generate(total_nodes: int, seed: int = 7) -> Generated:
         ref = f"incident:INC-{i}"
         nodes.append(Node(ref, NodeKind.INCIDENT, {}, when(i / max(n_incidents, 1))))
         edges.append(Edge(models[int(i / max(n_incidents, 1) * n_models)], ref, EdgeKind.AFFECTED))
-    return Generated(nodes, edges, models)
+    return Generated(nodes, edges, models, commits)
 
 
 def raw_floor(data: Generated, path: Path) -> float:
@@ -149,6 +153,25 @@ def raw_floor(data: Generated, path: Path) -> float:
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
+
+
+def closest_root(candidates: list[str], size: int, closure: Callable[[str], int]) -> str:
+    """The candidate whose closure is nearest `size`; closures grow along `candidates`."""
+    low, high = 0, len(candidates) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if closure(candidates[middle]) < size:
+            low = middle + 1
+        else:
+            high = middle
+    return candidates[low]
+
+
+def sql_floor(conn: sqlite3.Connection, root: str, options: WalkOptions) -> int:
+    """The walk's own SQL on a plain sqlite3 connection, rows fetched and nothing else."""
+    statement, params = walk_statement(Direction.UPSTREAM, options, [root])
+    sql, values = positional(statement, params, "qmark")
+    return len(conn.execute(sql, values).fetchall())
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
@@ -223,19 +246,20 @@ def main() -> None:
             )
         )
 
-    # roots: a model early in time has a small history closure; later ones large ones
-    history_nodes = int(args.nodes * 0.35)  # commits + configs + datasets
-    targets = {"~50": 50, "~5,000": 5_000, "~100,000": 100_000}
-    roots = {
-        label: data.models_by_fraction[
-            min(
-                len(data.models_by_fraction) - 1,
-                int(size / history_nodes * len(data.models_by_fraction)),
-            )
-        ]
-        for label, size in targets.items()
-        if size < history_nodes
+    # a model early in time has a small history closure, a later one a larger one; a commit
+    # late in time a small downstream closure: roots are picked to match each target size
+    history = WalkOptions(include_history=True)
+    first_store = next(iter(stores.values()))
+    sizes = {"~50": 50, "~5,000": 5_000, "~100,000": 100_000}
+    up_roots = {
+        label: closest_root(
+            data.models_by_fraction, size, lambda r: len(upstream(first_store, [r], history).nodes)
+        )
+        for label, size in sizes.items()
     }
+    down_root = closest_root(
+        data.commits[::-1], 5_000, lambda r: len(downstream(first_store, [r], history).nodes)
+    )
     graph = None
     if not args.no_networkx:
         import networkx as nx
@@ -253,7 +277,10 @@ def main() -> None:
             )
         )
 
-    no_history_root = roots["~50"]
+    def repeat(label: str) -> int:
+        return args.runs if label != "~100,000" else max(5, args.runs // 10)
+
+    no_history_root = up_roots["~50"]
     for name, store in stores.items():
         p50, p95, result = timed(lambda s=store: upstream(s, [no_history_root]), args.runs)
         rows.append(
@@ -264,10 +291,9 @@ def main() -> None:
                 ms(p95),
             )
         )
-        for label, root in roots.items():
-            runs = args.runs if label != "~100,000" else max(5, args.runs // 10)
+        for label, root in up_roots.items():
             p50, p95, result = timed(
-                lambda s=store, r=root: upstream(s, [r], WalkOptions(include_history=True)), runs
+                lambda s=store, r=root: upstream(s, [r], history), repeat(label)
             )
             rows.append(
                 (
@@ -277,15 +303,40 @@ def main() -> None:
                     ms(p95),
                 )
             )
+        root = up_roots["~5,000"]
+        p50, p95, result = timed(
+            lambda s=store, r=root: len(upstream(s, [r], history).edges), args.runs
+        )
+        rows.append(
+            (f"upstream {name}", f"~5,000, edge objects built too ({result:,})", ms(p50), ms(p95))
+        )
+        p50, p95, result = timed(lambda s=store: downstream(s, [down_root], history), args.runs)
+        rows.append(
+            (
+                f"downstream {name}",
+                f"~5,000 with history ({len(result.nodes):,} nodes)",
+                ms(p50),
+                ms(p95),
+            )
+        )
+    floor_conn = sqlite3.connect(urls["sqlite"].removeprefix("sqlite:///"))
+    p50, p95, result = timed(lambda: sql_floor(floor_conn, up_roots["~5,000"], history), args.runs)
+    floor_conn.close()
+    rows.append(
+        ("SQL alone (floor)", f"~5,000: the walk's rows via sqlite3 ({result:,})", ms(p50), ms(p95))
+    )
     if graph is not None:
         import networkx as nx
 
-        for label, root in roots.items():
-            runs = args.runs if label != "~100,000" else max(5, args.runs // 10)
-            p50, p95, result = timed(lambda r=root: nx.ancestors(graph, r), runs)
+        for label, root in up_roots.items():
+            p50, p95, result = timed(lambda r=root: nx.ancestors(graph, r), repeat(label))
             rows.append(
                 ("networkx ancestors", f"{label} ({len(result) + 1:,} nodes)", ms(p50), ms(p95))
             )
+        p50, p95, result = timed(lambda: nx.descendants(graph, down_root), args.runs)
+        rows.append(
+            ("networkx descendants", f"~5,000 ({len(result) + 1:,} nodes)", ms(p50), ms(p95))
+        )
 
     agentops = str(Path(sys.executable).with_name("agentops"))
     sqlite_url = urls["sqlite"]

@@ -25,6 +25,8 @@ def ensure(engine: Engine) -> int:
         stored = _stored_version(engine)
         if stored is None:
             stored = _create(engine)
+        if engine.dialect.name == "sqlite":
+            _drop_planner_statistics(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
         raise StoreError(
@@ -38,6 +40,22 @@ def ensure(engine: Engine) -> int:
             hint="upgrade agentops, or point --db at another store",
         )
     return stored
+
+
+def _drop_planner_statistics(engine: Engine) -> None:
+    """Remove SQLite's `ANALYZE` statistics, which earlier agentops versions wrote.
+
+    With them SQLite's planner adds a Bloom filter to each walk step, built by scanning the
+    whole edge index: a 10-node lineage on a 100,000-node graph took 48 ms instead of 0.3 ms.
+    Without them it uses the covering indexes the walks are written for.
+    """
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).first()
+        if found is not None:
+            conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+            conn.commit()
 
 
 def _stored_version(engine: Engine) -> int | None:

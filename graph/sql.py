@@ -1,7 +1,7 @@
 """The upsert statements of the store, built once per dialect.
 
-SQLite and PostgreSQL share `INSERT … ON CONFLICT DO UPDATE`; edges look their endpoint ids up
-by ref inside the INSERT, so a bulk load needs no round trip per edge.
+SQLite and PostgreSQL share `INSERT … ON CONFLICT DO UPDATE`. Edges are written with their
+endpoint ids, which `LineageStore.upsert` looks up once per batch of refs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, String, bindparam, func, select
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from graph.tables import EdgeRow, NodeRow, StateRow
 
@@ -46,24 +45,8 @@ def node_upsert(dialect: str) -> Any:
 
 @cache
 def edge_upsert(dialect: str) -> Any:
-    nodes, edges = NodeRow.__table__, EdgeRow.__table__
-    src, dst = aliased(nodes, name="src"), aliased(nodes, name="dst")
-    rows = (
-        select(
-            src.c.id,
-            dst.c.id,
-            bindparam("kind", type_=String),
-            bindparam("attrs", type_=JSON),
-            bindparam("source_time", type_=BigInteger),
-            bindparam("first_seen", type_=BigInteger),
-            bindparam("at", type_=BigInteger),
-        )
-        .select_from(src.join(dst, dst.c.ref == bindparam("dst")))
-        .where(src.c.ref == bindparam("src"))
-    )
-    stmt = _insert(dialect, edges).from_select(
-        ["src_id", "dst_id", "kind", "attrs", "source_time", "first_seen", "at"], rows
-    )
+    edges = EdgeRow.__table__
+    stmt = _insert(dialect, edges)
     return stmt.on_conflict_do_update(
         index_elements=[edges.c.src_id, edges.c.dst_id, edges.c.kind],
         set_={

@@ -1,6 +1,12 @@
+import itertools
+import random
 from types import SimpleNamespace
 
+import networkx as nx
+import pytest
+
 from graph.diff import diff
+from graph.model import Edge, Node
 from graph.queries import WalkOptions, downstream, impact, path, upstream
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
@@ -138,3 +144,59 @@ def test_sqlite_and_postgresql_give_identical_answers(
                 ]
             )
     assert answers[0] == answers[1]
+
+
+def _history_like_graph(seed: int) -> tuple[list[Node], list[Edge]]:
+    """A commit chain with merges (shortcuts of several lengths) feeding runs and models."""
+    rng = random.Random(seed)
+    commits = [f"commit:{i:040x}" for i in range(1, 121)]
+    edges = [Edge(a, b, EdgeKind.PARENT) for a, b in itertools.pairwise(commits)]
+    edges += [
+        Edge(commits[i - rng.randint(2, 9)], commits[i], EdgeKind.PARENT)
+        for i in range(10, len(commits), 7)
+    ]
+    runs = [f"run:r{i}" for i in range(30)]
+    edges += [Edge(rng.choice(commits), run, EdgeKind.CODE_OF) for run in runs]
+    edges += [Edge(a, b, EdgeKind.PARENT_RUN) for a, b in zip(runs, runs[3:], strict=False)]
+    models = [f"model:m/{i}" for i in range(1, 31)]
+    edges += [Edge(run, model, EdgeKind.PRODUCED) for run, model in zip(runs, models, strict=True)]
+    nodes = [Node.make(ref) for ref in commits + runs + models]
+    return nodes, edges
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_depths_and_edges_match_networkx_on_a_graph_with_shortcuts(
+    store: LineageStore, seed: int
+) -> None:
+    nodes, edges = _history_like_graph(seed)
+    store.upsert(nodes, edges)
+    graph = nx.DiGraph((e.src, e.dst) for e in edges)
+    history = WalkOptions(include_history=True)
+    for root, result, reach in (
+        ("model:m/29", upstream(store, ["model:m/29"], history), graph.reverse(copy=False)),
+        ("commit:" + f"{40:040x}", downstream(store, [f"commit:{40:040x}"], history), graph),
+    ):
+        expected = nx.single_source_shortest_path_length(reach, root)
+        assert {node.ref: node.depth for node in result.nodes} == expected
+        assert [node.depth for node in result.nodes] == sorted(expected.values())
+        kept = set(expected)
+        assert {(e.src, e.dst) for e in result.edges} == {
+            (a, b) for a, b in graph.edges if a in kept and b in kept
+        }
+
+
+def test_rows_out_of_breadth_first_order_fall_back_to_a_full_search() -> None:
+    from graph.queries import _place_by_bfs, _place_in_row_order
+
+    rows = [  # the walk from model 1, but the run's edge comes before the model's
+        (None, None, 1, "model:m/1", "model", 0),
+        (2, "code_of", 3, "commit:" + "a" * 40, "commit", 0),
+        (1, "produced", 2, "run:r", "run", 0),
+    ]
+    assert _place_in_row_order(rows) is None
+    assert sorted(_place_by_bfs(rows)) == [
+        (0, "model:m/1", "model", 0, 1),
+        (1, "run:r", "run", 0, 2),
+        (2, "commit:" + "a" * 40, "commit", 0, 3),
+    ]
+    assert _place_in_row_order([rows[0], rows[2], rows[1]]) == sorted(_place_by_bfs(rows))

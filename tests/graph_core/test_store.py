@@ -1,3 +1,4 @@
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -151,17 +152,48 @@ def test_light_read_views_match_the_sqlmodel_tables() -> None:
         assert [c.name for c in light.columns] == [c.name for c in full.columns]
 
 
-def test_a_bulk_load_refreshes_the_planner_statistics(store: LineageStore) -> None:
+def _sqlite_statistics(conn) -> int:
+    exists = conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    ).scalar()
+    return conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar() if exists else 0
+
+
+def test_a_bulk_load_refreshes_postgresql_statistics_and_leaves_sqlite_without(
+    store: LineageStore,
+) -> None:
     from graph.store import ANALYZE_AFTER_ROWS
 
     nodes = [Node.make(f"run:r{i}") for i in range(ANALYZE_AFTER_ROWS)]
     store.upsert(nodes)
     with store.read() as conn:
         if store.dialect == "sqlite":
-            analysed = conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar()
+            assert _sqlite_statistics(conn) == 0
         else:
             analysed = conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'nodes' "
                 "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
             ).scalar()
-    assert analysed >= 1
+            assert analysed >= 1
+
+
+def test_opening_a_sqlite_store_drops_statistics_an_older_version_wrote(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url) as old:
+        old.upsert(
+            [Node.make("run:a"), Node.make("model:m/1")],
+            [Edge("run:a", "model:m/1", EdgeKind.PRODUCED)],
+        )
+        with old.read() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+            assert _sqlite_statistics(conn) > 0
+    with open_store(url) as reopened, reopened.read() as conn:
+        assert _sqlite_statistics(conn) == 0
+        plan = " ".join(
+            row[3]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT src_id FROM edges WHERE dst_id = 2"
+            )
+        )
+    assert "COVERING INDEX ix_edges_dst" in plan
