@@ -13,16 +13,15 @@ History that a force-push or a deleted branch left behind stays in the graph wit
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from graph import collector
 from graph.errors import IngestError
 from graph.ingest.classify import FileClassifier, overrides_fingerprint
 from graph.ingest.git_log import LOG_ARGS, LogReader
@@ -248,7 +247,7 @@ def _ingest_new(
         nodes = [*updates, *log, *version_nodes()]
         store.upsert(nodes, list(edges()))
     else:  # commits are written while git still streams the log
-        with _gc_paused():
+        with collector.paused():
             store.upsert(chain(updates, log, version_nodes()), edges())
     result.commits_read = len(reader.shas)
     if progress is not None and counter is not None:
@@ -271,19 +270,6 @@ def _count_commits(runner: GitRunner, revisions: list[bytes], total: list[int | 
         total[0] = int(out.strip() or 0)
     except (IngestError, ValueError):
         pass  # the bar just has no total; the log itself reports any real failure
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC passes while a bulk load allocates ~10 objects per commit and frees none
-    of them in cycles: the passes would rescan every live object, again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _in_memory(store: LineageStore) -> bool:
