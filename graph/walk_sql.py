@@ -41,7 +41,7 @@ def walk_statement(
         params["max_depth"] = options.depth
         walk = f"""
         walk(id, depth) AS (
-            SELECT n.id, 0 FROM nodes n WHERE n.ref IN :roots {root_time}
+            SELECT id, 0 FROM seeds
             UNION
             SELECT e.{far}, w.depth + 1 FROM edges e
             JOIN walk w ON e.{near} = w.id
@@ -52,7 +52,7 @@ def walk_statement(
     else:
         walk = f"""
         walk(id) AS (
-            SELECT n.id FROM nodes n WHERE n.ref IN :roots {root_time}
+            SELECT id FROM seeds
             UNION
             SELECT e.{far} FROM edges e
             JOIN walk w ON e.{near} = w.id
@@ -61,8 +61,10 @@ def walk_statement(
         ),
         frontier AS (SELECT id FROM walk)"""
     sql = f"""
-    WITH RECURSIVE {walk}
-    SELECT NULL, NULL, n.id, n.ref, n.kind, n.at FROM nodes n WHERE n.ref IN :roots {root_time}
+    WITH RECURSIVE
+        seeds(id) AS (SELECT n.id FROM nodes n WHERE n.ref IN :roots {root_time}),
+        {walk.strip()}
+    SELECT NULL, NULL, n.id, n.ref, n.kind, n.at FROM seeds s JOIN nodes n ON n.id = s.id
     UNION ALL
     SELECT e.{near}, e.kind, e.{far}, n.ref, n.kind, n.at
     FROM frontier f

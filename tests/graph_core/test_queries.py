@@ -200,3 +200,16 @@ def test_rows_out_of_breadth_first_order_fall_back_to_a_full_search() -> None:
         (2, "commit:" + "a" * 40, "commit", 0, 3),
     ]
     assert _place_in_row_order([rows[0], rows[2], rows[1]]) == sorted(_place_by_bfs(rows))
+
+
+def test_a_walk_takes_twenty_thousand_roots(store: LineageStore) -> None:
+    """Each root is one bound value (a build capped at 32,766 would refuse them bound twice)."""
+    runs = [f"run:r{i}" for i in range(20_000)]
+    store.upsert(
+        [Node.make(ref) for ref in [*runs, "model:m/1"]],
+        [Edge(run, "model:m/1", EdgeKind.PRODUCED) for run in runs],
+    )
+    result = downstream(store, runs)
+    assert len(result.roots) == 20_000
+    assert result.by_ref["model:m/1"].depth == 1
+    assert len(result.edges) == 20_000
