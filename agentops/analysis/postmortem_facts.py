@@ -52,10 +52,17 @@ class Facts:
         return self.report.causes if self.report else []
 
     def clean(self, text: object) -> str:
-        """Untrusted text with the names of people in this window withheld."""
+        """Untrusted text with the names of people in this window withheld.
+
+        Full names and emails go in any case; a first or last name alone ("thanks Dana") only
+        as a capitalised whole word, so "will" survives an author called Will.
+        """
         result = str(text)
         for name in self.people:
             result = re.sub(re.escape(name), WITHHELD, result, flags=re.IGNORECASE)
+        words = sorted(_name_words(self.people), key=lambda w: (-len(w), w))
+        if words:
+            result = re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", WITHHELD, result)
         return result
 
     def card_title(self, card_id: str | None) -> str:
@@ -125,6 +132,17 @@ def _people(store: LineageStore, facts: Facts) -> list[str]:
             names.update(str(v) for k, v in tags.items() if str(k).endswith("_by"))
     people = {n.strip() for n in names if len(n.strip()) >= 3 and not _is_bot(n)}
     return sorted(people, key=lambda n: (-len(n), n))
+
+
+def _name_words(people: list[str]) -> set[str]:
+    """The capitalised words of people's names (not of emails), three letters or more."""
+    return {
+        word
+        for name in people
+        if "@" not in name
+        for word in name.split()
+        if len(word) >= 3 and word.isalpha() and word[0].isupper()
+    }
 
 
 def _is_bot(name: str) -> bool:

@@ -33,7 +33,7 @@ INCIDENT = "incident:INC-7"
 PEOPLE = ("Dana Scully", "dana@example.com", "Fox Mulder", "Walter Skinner")
 HOSTILE = (
     "# Injected heading\n```\n<script>alert(1)</script> | cell | break\n"
-    "[link](javascript:alert(1)) Dana Scully"
+    "[link](javascript:alert(1)) Dana Scully; thanks Fox for the review, Scully's test will pass"
 )
 
 

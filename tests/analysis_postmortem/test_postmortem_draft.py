@@ -30,7 +30,8 @@ def test_every_template_section_in_order_and_no_other_heading(text: str, library
     assert [title for tag, title in found if tag not in ("h1", "h2")] == [
         "1. commit:1111111111111111111111111111111111111111 — commit changes feature code: feat: "
         "# Injected heading ``` <script>alert(1)</script> | cell | break "
-        "[link](javascript:alert(1)) someone"
+        "[link](javascript:alert(1)) someone; thanks someone for the review, someone's test "
+        "will pass"
     ]
 
 
@@ -51,6 +52,10 @@ def test_blameless_no_person_is_named(text: str, refs: SimpleNamespace) -> None:
     for person in refs.PEOPLE:
         assert person.lower() not in text.lower()
     assert "author someone" in text  # the author named in the evidence is withheld, not dropped
+    for word in ("Dana", "Scully", "Fox", "Mulder", "Walter", "Skinner"):  # a name alone too
+        assert not re.search(rf"\b{word}\b", text), word
+    assert "thanks someone for the review" in text
+    assert "test will pass" in text  # an ordinary lowercase word is kept
 
 
 def test_root_causes_name_the_cause_card_evidence_and_lineage_path(
