@@ -141,15 +141,6 @@ class LineageStore:
             for table in ("nodes", "edges"):
                 conn.exec_driver_sql(f"ANALYZE {table}")
 
-    @staticmethod
-    def _existing_refs(conn: Connection, refs: Iterable[str]) -> Iterator[str]:
-        from sqlalchemy import select
-
-        from graph.views import nodes as table
-
-        for batch in _batches(refs, 500):
-            yield from conn.execute(select(table.c.ref).where(table.c.ref.in_(batch))).scalars()
-
     # -- ingesters' bookkeeping -----------------------------------------------------------------
 
     def get_state(self, namespace: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
@@ -314,7 +305,8 @@ class LineageStore:
         else:
             key, kinds = text, list(NodeKind)
         exact = [f"{kind.value}:{key}" for kind in kinds]
-        found = sorted(set(self._refs_where_in(exact)))
+        with self.read() as conn:
+            found = sorted(ref for ref, _ in _node_ids(conn, exact))
         if found:
             return found
         patterns: list[tuple[str, str | None]] = []  # (LIKE pattern, name)
@@ -332,10 +324,6 @@ class LineageStore:
             elif kind is NodeKind.DEPLOYMENT:
                 patterns.append((prefix + _like_escape(key) + "%", None))
         return sorted(set(self._refs_matching(patterns)))
-
-    def _refs_where_in(self, refs: list[str]) -> list[str]:
-        with self.read() as conn:
-            return list(self._existing_refs(conn, refs))
 
     def _refs_matching(self, patterns: list[tuple[str, str | None]]) -> list[str]:
         from sqlalchemy import and_, literal, or_, select
