@@ -64,15 +64,15 @@ def _run_git(settings: ProjectSettings, store: LineageStore) -> Any:
 
 
 def _run_data(settings: ProjectSettings, store: LineageStore) -> Any:
-    from graph.ingest.datasets import expand_data_paths, ingest_datasets
+    from graph.ingest.data import expand_data_paths, ingest_datasets
 
     files = expand_data_paths(_strings(settings, "data"), settings.root)
     return ingest_datasets(store, files, root=settings.root)
 
 
 def _run_mlflow(settings: ProjectSettings, store: LineageStore) -> Any:
-    from graph.ingest.mlflow_client import resolve_tracking_uri
-    from graph.ingest.mlflow_runs import ingest_mlflow
+    from graph.ingest.mlflow import ingest_mlflow
+    from graph.ingest.mlflow.client import resolve_tracking_uri
 
     configured = settings.sources["mlflow"].get("tracking_uri")
     if configured is not None and not isinstance(configured, str):

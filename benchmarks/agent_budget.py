@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agentops.agent.anthropic_backend import AnthropicBackend  # noqa: E402
-from agentops.agent.backend import DEFAULT_MODEL  # noqa: E402
+from agentops.agent.backends.anthropic import AnthropicBackend  # noqa: E402
+from agentops.agent.backends.base import DEFAULT_MODEL  # noqa: E402
 from agentops.agent.loop import Answer, Conversation  # noqa: E402
 from agentops.agent.tools import ToolContext  # noqa: E402
 from tests.agent.fake_messages_api import FakeMessagesAPI, Reply, Text, ToolUse  # noqa: E402

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.ingest.fingerprint import blake3_file  # noqa: E402
+from graph.ingest.data.fingerprint import blake3_file  # noqa: E402
 
 TARGET_RATIO = 1.2
 _UNITS = {

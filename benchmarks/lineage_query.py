@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from graph.driver import positional
 from graph.model import Edge, Node
 from graph.queries import Direction, WalkOptions, downstream, upstream
+from graph.queries.walk_sql import walk_statement
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
-from graph.walk_sql import walk_statement
+from graph.store.driver import positional
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 DATASET_NAMES = [f"table_{i:02d}" for i in range(20)]

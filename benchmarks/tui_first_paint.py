@@ -41,7 +41,7 @@ SIZE = (120, 40)
 CHAT_CLI = """
 import sys
 from agentops.cli import app, main
-from agentops.cli_chat import chat
+from agentops.cli.chat import chat
 app.command()(chat)
 sys.exit(main(sys.argv[1:]))
 """
@@ -53,7 +53,7 @@ from pathlib import Path
 async def run():
     from agentops.settings import load_settings
     from agentops.tui.app import make_app
-    from agentops.tui.suspects_panel import SuspectsTable
+    from agentops.tui.panels.suspects import SuspectsTable
 
     app = make_app(settings=load_settings(Path(sys.argv[1])), incident=sys.argv[2], save=False)
     async with app.run_test(size=(120, 40)) as pilot:

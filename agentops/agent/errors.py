@@ -4,7 +4,7 @@
     ├── ModelBackendError   the model could not answer: API errors after retries, bad responses
     └── AgentCancelled      the user stopped the answer (Esc in the TUI, Ctrl-C in the CLI)
 
-SDK exceptions never leave a backend: `agentops.agent.anthropic_errors` turns each into a
+SDK exceptions never leave a backend: `agentops.agent.backends.anthropic_errors` turns each into a
 `ModelBackendError` whose message says what happened and what to try, so the CLI prints one
 line and the TUI one notification.
 """

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agentops.agent.backend import Backend
+from agentops.agent.backends.base import Backend
 from agentops.agent.errors import AgentCancelled
 from agentops.agent.events import (
     AnswerFailed,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from agentops.agent.messages import Turn, turn_from_json
 
 if TYPE_CHECKING:
-    from agentops.agent.backend import Backend
+    from agentops.agent.backends.base import Backend
     from agentops.agent.loop import Conversation
     from agentops.agent.tools import ToolContext
     from graph.store import LineageStore

@@ -28,7 +28,6 @@ from agentops.errors import UsageError
 from agentops.render import safe
 from agentops.tui import jobs
 from agentops.tui.chat_input import ChatInput
-from agentops.tui.checklist_panel import ChecklistPanel
 from agentops.tui.commands import (
     BY_NAME,
     Invocation,
@@ -39,7 +38,6 @@ from agentops.tui.commands import (
 )
 from agentops.tui.conversation import ConversationView
 from agentops.tui.header import ChatHeader, short_db
-from agentops.tui.lineage_panel import LineagePanel, LineageTree
 from agentops.tui.messages import (
     AnswerDone,
     AnswerStopped,
@@ -57,12 +55,14 @@ from agentops.tui.messages import (
     ToolStarted,
     from_agent_event,
 )
-from agentops.tui.rollback_panel import RollbackPanel
+from agentops.tui.panels.checklist import ChecklistPanel
+from agentops.tui.panels.lineage import LineagePanel, LineageTree
+from agentops.tui.panels.rollback import RollbackPanel
+from agentops.tui.panels.suspects import SuspectsPanel, report_summary
 from agentops.tui.session import ChatSession
-from agentops.tui.suspects_panel import SuspectsPanel, report_summary
 
 if TYPE_CHECKING:
-    from agentops.agent.backend import Backend
+    from agentops.agent.backends.base import Backend
     from agentops.settings import ProjectSettings
     from agentops.tui.jobs import Job
     from graph.store import LineageStore

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from agentops.errors import UsageError
 
 if TYPE_CHECKING:
-    from agentops.agent.backend import Backend
+    from agentops.agent.backends.base import Backend
     from agentops.agent.events import EventSink
     from agentops.agent.loop import Answer, Conversation
     from agentops.settings import ProjectSettings
-    from agentops.tui.lineage_data import Direction, LineageBranch, LineageItem
+    from agentops.tui.panels.lineage_levels import Direction, LineageBranch, LineageItem
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.queries import Subgraph
@@ -62,7 +62,7 @@ class ChatSession:
         if store is not None:
             self._opened.set()
         if backend is None:
-            from agentops.agent.backend import make_backend, resolve_model
+            from agentops.agent.backends.base import make_backend, resolve_model
 
             backend = make_backend(resolve_model(model, settings.raw))
         self.backend: Backend = backend
@@ -179,7 +179,7 @@ class ChatSession:
 
     def question_for_model(self, question: str) -> str:
         """The question, plus which ref the chat is about when the question names none."""
-        from agentops.agent.stub_intent import ref_candidates
+        from agentops.agent.backends.stub.intent import ref_candidates
 
         if self.subject and not ref_candidates(question):
             return f"{question}\n\n(The chat is open on {self.subject}.)"
@@ -192,7 +192,7 @@ class ChatSession:
 
     def set_model(self, name: str) -> str:
         """Switch the model backend, keeping the conversation; returns the backend's label."""
-        from agentops.agent.backend import make_backend, resolve_model
+        from agentops.agent.backends.base import make_backend, resolve_model
 
         backend = make_backend(resolve_model(name, self.settings.raw))
         self.backend = backend
@@ -225,12 +225,12 @@ class ChatSession:
 
     def lineage(self, text: str, direction: Direction = "upstream") -> LineageBranch:
         """`/lineage`: the ref's tree with its first levels loaded."""
-        from agentops.tui.lineage_data import load_tree
+        from agentops.tui.panels.lineage_levels import load_tree
 
         return load_tree(self.store, self.store.resolve(text), direction, TREE_DEPTH)
 
     def children(self, ref: str, direction: Direction) -> list[LineageItem]:
-        from agentops.tui.lineage_data import children
+        from agentops.tui.panels.lineage_levels import children
 
         return children(self.store, [ref], direction)[ref]
 

@@ -9,8 +9,8 @@ import warnings
 
 import pytest
 
-from agentops.agent.anthropic_backend import AnthropicBackend
-from agentops.agent.backend import DEFAULT_MODEL
+from agentops.agent.backends.anthropic import AnthropicBackend
+from agentops.agent.backends.base import DEFAULT_MODEL
 from agentops.agent.errors import AgentCancelled, ModelBackendError
 from agentops.agent.events import TextDelta, ToolResult
 from agentops.agent.loop import Conversation

@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agentops.cli_ask import ask
-from agentops.cli_support import state
+from agentops.cli.ask import ask
+from agentops.cli.context import state
 from graph.store import open_store
 from tests.agent.conftest import agent_graph
 
@@ -94,8 +94,8 @@ def test_model_comes_from_the_project_file(db_url, monkeypatch, tmp_path):
 PROBE = """
 import sys, typer
 sys.path.insert(0, {root!r})
-from agentops.cli_ask import ask
-from agentops.cli_support import state
+from agentops.cli.ask import ask
+from agentops.cli.context import state
 app = typer.Typer()
 @app.callback()
 def root(ctx: typer.Context, db: str = None):
@@ -135,7 +135,7 @@ def test_asking_the_stub_imports_no_heavy_library(db_url, tmp_path):
 def test_importing_the_agent_package_is_cheap():
     code = (
         "import sys, agentops.agent as a; a.Conversation; a.make_backend('stub');"
-        "import agentops.agent.tools, agentops.agent.loop, agentops.agent.stub_backend;"
+        "import agentops.agent.tools, agentops.agent.loop, agentops.agent.backends.stub;"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'anthropic','mlflow','textual'}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -21,8 +21,8 @@ QUESTION = "why did it get worse?"
 def test_the_stub_names_the_true_cause(synced_scenario: Callable, scenario: str) -> None:
     import json
 
+    from agentops.agent.backends.stub import StubBackend
     from agentops.agent.loop import Conversation
-    from agentops.agent.stub_backend import StubBackend
     from agentops.agent.tools import ToolContext
     from agentops.settings import load_settings
     from graph.store import open_store

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from agentops.agent.backend import make_backend
+from agentops.agent.backends.base import make_backend
+from agentops.agent.backends.stub import StubBackend
+from agentops.agent.backends.stub.intent import Intent, classify, ref_candidates
 from agentops.agent.loop import Conversation
-from agentops.agent.stub_backend import StubBackend
-from agentops.agent.stub_intent import Intent, classify, ref_candidates
 from agentops.agent.tools import ToolContext
 
 

@@ -200,8 +200,8 @@ def test_no_tool_writes_to_the_store(run, refs, agent_store) -> None:
 
 
 def test_the_postmortem_quotes_saved_investigations(run, agent_store) -> None:
+    from agentops.agent.backends.stub import StubBackend
     from agentops.agent.loop import Conversation
-    from agentops.agent.stub_backend import StubBackend
 
     Conversation(ToolContext(agent_store), StubBackend()).ask("why did INC-7 happen?")
     draft = run("draft_postmortem", incident="INC-7")

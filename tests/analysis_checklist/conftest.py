@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from agentops.analysis.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
-from graph.ingest.profile import profile_attrs
+from agentops.analysis.rootcause.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
 from graph.model import Edge, Node
+from graph.profile import profile_attrs
 from graph.refs import EdgeKind
 from graph.store import LineageStore, open_store
 

@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from agentops.analysis.checklist_dry_run import evaluate_profile
-from agentops.analysis.checklist_expectations import (
+from agentops.analysis.checklist.dry_run import evaluate_profile
+from agentops.analysis.checklist.expectations import (
     ColumnExpectation,
     DatasetExpectation,
     column_expectation,
     dataset_expectation,
     env_name,
 )
-from agentops.analysis.checklist_pytest import (
+from agentops.analysis.checklist.pytest_file import (
     ChecklistError,
     python_literal,
     render_pytest,
 )
-from graph.ingest.profile import profile_attrs
 from graph.model import Node
+from graph.profile import profile_attrs
 
 from .conftest import HandGraph, failed, run_pytest
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from agentops.cli import app, main
-from agentops.cli_checklist import checklist_app
+from agentops.cli.checklist import checklist_app
 from graph.refs import EdgeKind
 from graph.store import open_store
 

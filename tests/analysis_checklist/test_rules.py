@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentops.analysis.checklist import RULES, suggest
-from agentops.analysis.checklist_rules import ReadinessItem
+from agentops.analysis.checklist.rules import ReadinessItem
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 

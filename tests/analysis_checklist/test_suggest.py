@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentops.analysis.checklist import suggest
-from agentops.analysis.report import NO_LINEAGE_CAUSE
+from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE
 from knowledge import load_library
 
 from .conftest import C3, M2, M3, HandGraph
@@ -147,7 +147,7 @@ def test_report_is_computed_when_not_given(hand: HandGraph) -> None:
 
 
 def test_no_good_version_means_no_data_tests(hand: HandGraph) -> None:
-    from agentops.analysis.checklist_pytest import ChecklistError
+    from agentops.analysis.checklist.pytest_file import ChecklistError
 
     report = replace(hand.report, good=None, good_run=None)
     result = suggest(hand.store, "INC-1", report=report)

@@ -45,8 +45,8 @@ def agentops(
     """`agentops(*args)` runs `agentops.cli.main` on `cli_store`, with `incident` and
     `postmortem` registered if the CLI does not register them yet."""
     from agentops import cli
-    from agentops.cli_incident import incident_app
-    from agentops.cli_postmortem import postmortem
+    from agentops.cli.incident import incident_app
+    from agentops.cli.postmortem import postmortem
 
     groups = {group.name for group in cli.app.registered_groups}
     commands = {command.name for command in cli.app.registered_commands}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from agentops.analysis.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
+from agentops.analysis.rootcause.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore

@@ -54,8 +54,8 @@ def test_postmortem_errors(agentops: Run, refs: SimpleNamespace) -> None:
 PROBE = """
 import sys
 from agentops import cli
-from agentops.cli_incident import incident_app
-from agentops.cli_postmortem import postmortem
+from agentops.cli.incident import incident_app
+from agentops.cli.postmortem import postmortem
 if "incident" not in {g.name for g in cli.app.registered_groups}:
     cli.app.add_typer(incident_app, name="incident")
 if "postmortem" not in {c.name for c in cli.app.registered_commands}:

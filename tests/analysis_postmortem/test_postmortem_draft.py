@@ -6,7 +6,7 @@ import pytest
 
 from agentops.analysis.incidents import IncidentError, close_incident
 from agentops.analysis.postmortem import draft
-from agentops.analysis.report import NO_LINEAGE_CAUSE, Suspect
+from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE, Suspect
 from graph.store import LineageStore
 from tests.analysis_postmortem.conftest import (
     cause_report,

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from agentops.analysis.atomic_write import write_atomic
-from agentops.analysis.postmortem_markdown import code, fenced, inline, quote, table
+from agentops.analysis.postmortem.markdown import code, fenced, inline, quote, table
 from tests.analysis_postmortem.conftest import parse_markdown, plain
 
 HOSTILE = "# head\n```\n<b>x</b> | y *z* [a](http://e) ![i](x.png)\n- item\n===\n    code"

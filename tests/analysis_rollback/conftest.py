@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agentops.analysis.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
+from agentops.analysis.rootcause.report import CAUSE_FOUND, RootCauseReport, Suspect, Symptom
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore
@@ -201,7 +201,7 @@ def history(store: LineageStore) -> LineageStore:
 def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, str]]]:
     """`cli(*args)` -> (exit code, stdout, stderr) of `agentops …` with `rollback` mounted."""
     from agentops.cli import app, main
-    from agentops.cli_rollback import rollback_app
+    from agentops.cli.rollback import rollback_app
 
     mounted = any(group.name == "rollback" for group in app.registered_groups)
     if not mounted:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agentops.analysis.rollback import plan
-from agentops.analysis.rollback_types import plan_digest
+from agentops.analysis.rollback.plan import plan_digest
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
 
@@ -219,8 +219,8 @@ def test_the_next_mlflow_ingest_does_not_record_the_move_twice(
     registry_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """A graph made by the real MLflow ingest: apply, ingest again, one new deployment only."""
-    from agentops.analysis.rollback_apply import apply_plan, load_plan
-    from graph.ingest.mlflow_runs import ingest_mlflow
+    from agentops.analysis.rollback.apply import apply_plan, load_plan
+    from graph.ingest.mlflow import ingest_mlflow
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     shutil.copy(registry_template, tmp_path / "mlflow.db")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentops.analysis.report import NO_LINEAGE_CAUSE
 from agentops.analysis.rollback import plan
-from agentops.analysis.rollback_types import plan_digest
+from agentops.analysis.rollback.plan import plan_digest
+from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE
 from agentops.errors import UsageError
 from graph.model import Edge, Node
 from graph.refs import EdgeKind

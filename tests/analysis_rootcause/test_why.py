@@ -77,7 +77,7 @@ def test_why_refuses_a_node_it_cannot_start_from(
 
 
 def test_secret_config_values_never_reach_the_report(tmp_path: Path) -> None:
-    from agentops.analysis.scoring import config_suspect
+    from agentops.analysis.rootcause.scoring import config_suspect
 
     suspect = config_suspect(
         "configs/train.yaml",
@@ -115,9 +115,9 @@ def test_lineage_diff_between_two_model_versions_shows_code_and_data(
 
 
 def test_a_metric_drop_beyond_noise_names_the_strongest_weak_change() -> None:
-    from agentops.analysis.report import Suspect
     from agentops.analysis.rootcause import _name_the_strongest
-    from agentops.analysis.scoring import CAUSE_SCORE, commit_suspect
+    from agentops.analysis.rootcause.report import Suspect
+    from agentops.analysis.rootcause.scoring import CAUSE_SCORE, commit_suspect
 
     typo = commit_suspect("a" * 40, "fix typo in scaling", {"code": ["src/f.py"]}, None)
     docs = commit_suspect("b" * 40, "README", {"docs": ["README.md"]}, None)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from agentops.cli import main
-from graph.dump import dump
+from graph.export.dump import dump
 from graph.store import LineageStore
 
 

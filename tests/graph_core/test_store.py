@@ -140,7 +140,7 @@ def test_state_round_trips(store: LineageStore) -> None:
 
 
 def test_light_read_views_match_the_sqlmodel_tables() -> None:
-    from graph import tables, views
+    from graph.store import tables, views
 
     for light, full in [
         (views.nodes, tables.NodeRow.__table__),

@@ -13,8 +13,8 @@ from agentops.cli import main
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from agentops.cli_ingest import ingest_app
-    from agentops.cli_ingest_data import ingest_data
+    from agentops.cli.ingest import ingest_app
+    from agentops.cli.ingest.data import ingest_data
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)

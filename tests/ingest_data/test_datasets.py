@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import IngestError
-from graph.ingest.datasets import (
+from graph.ingest.data import (
     default_name,
     expand_data_paths,
     ingest_datasets,

@@ -11,8 +11,8 @@ from pathlib import Path
 import blake3
 import pytest
 
-from graph.ingest import fingerprint as fp
-from graph.ingest.fingerprint import (
+from graph.ingest.data import fingerprint as fp
+from graph.ingest.data.fingerprint import (
     StatCache,
     blake3_file,
     fingerprint_file,

@@ -7,8 +7,8 @@ import sys
 
 PROBE = """
 import sys
-import agentops.cli_ingest_data, agentops.cli_ingest_mlflow
-import graph.ingest.datasets, graph.ingest.mlflow_runs, graph.ingest.profile_drift
+import agentops.cli.ingest.data, agentops.cli.ingest.mlflow
+import graph.ingest.data, graph.ingest.mlflow, graph.profile.drift
 print(','.join(sorted({m.split('.')[0] for m in sys.modules} & {'mlflow', 'pyarrow', 'pandas'})))
 """
 

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from graph.ingest import profile as profile_module
-from graph.ingest.profile import ProfileError, detect_format, profile_files
-from graph.ingest.profile_drift import ks, numeric_psi, profile_drift, wasserstein
+from graph import profile as profile_module
+from graph.profile import ProfileError, detect_format, profile_files
+from graph.profile.drift import ks, numeric_psi, profile_drift, wasserstein
 
 CSV = """\
 user_id,rating,genre,rated_at,liked

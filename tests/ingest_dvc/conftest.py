@@ -18,14 +18,14 @@ def pipeline(tmp_path: Path) -> Pipeline:
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """`agentops ingest dvc` wired into the real CLI, run from a fresh project folder."""
-    from agentops.cli_ingest import ingest_app
-    from agentops.cli_ingest_dvc import ingest_dvc
+    from agentops.cli.ingest import ingest_app
+    from agentops.cli.ingest.dvc import ingest_dvc
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
     commands = list(ingest_app.registered_commands)
     if "dvc" not in {command.name for command in ingest_app.registered_commands}:
-        ingest_app.command("dvc")(ingest_dvc)  # until agentops/cli_ingest.py registers it
+        ingest_app.command("dvc")(ingest_dvc)  # until agentops/cli/ingest/__init__.py registers it
     try:
         yield tmp_path
     finally:

@@ -12,7 +12,7 @@ import yaml
 from agentops.cli import main
 from graph.diff import diff
 from graph.errors import IngestError
-from graph.ingest import dvc_history
+from graph.ingest.dvc import history as dvc_history
 from graph.ingest.dvc import ingest_dvc
 from graph.model import Node
 from graph.refs import EdgeKind, NodeKind, config_ref

@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from agentops.cli import _global_options
-from agentops.cli_ingest_git import ingest_git_command
+from agentops.cli.ingest.git import ingest_git_command
 from agentops.errors import expected_errors
 
 from .ingest_git_repos import Repo
@@ -83,7 +83,7 @@ def test_importing_the_command_stays_light() -> None:
     import sys
 
     code = (
-        "import sys, agentops.cli_ingest_git;"
+        "import sys, agentops.cli.ingest.git;"
         "heavy = [m for m in ('git', 'sqlalchemy', 'yaml', 'blake3', 'graph.ingest.git')"
         " if m in sys.modules]; print(heavy)"
     )

@@ -7,7 +7,7 @@ import pytest
 from graph.code_diff import code_diff, commits_between
 from graph.errors import IngestError, RefError
 from graph.ingest.git import ingest_git
-from graph.ingest.git_stats import commit_line_stats, line_stats
+from graph.ingest.git.stats import commit_line_stats, line_stats
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore

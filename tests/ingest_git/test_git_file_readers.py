@@ -7,9 +7,9 @@ import json
 import pytest
 
 from graph.errors import IngestError
-from graph.ingest.classify import FileClassifier, glob_to_regex
-from graph.ingest.configs import flatten, parse_config
-from graph.ingest.manifests import manifest_kind, parse_manifest
+from graph.ingest.files.classify import FileClassifier, glob_to_regex
+from graph.ingest.files.configs import flatten, parse_config
+from graph.ingest.files.manifests import manifest_kind, parse_manifest
 
 
 @pytest.mark.parametrize(

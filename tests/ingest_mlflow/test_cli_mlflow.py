@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentops.cli import main
-from graph.ingest.mlflow_client import masked_uri, resolve_tracking_uri
+from graph.ingest.mlflow.client import masked_uri, resolve_tracking_uri
 from ingest_mlflow.mlflow_project import MlflowProject
 
 pytestmark = pytest.mark.filterwarnings(
@@ -25,8 +25,8 @@ REPORT_KEYS = {
 
 @pytest.fixture
 def cli(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from agentops.cli_ingest import ingest_app
-    from agentops.cli_ingest_mlflow import ingest_mlflow
+    from agentops.cli.ingest import ingest_app
+    from agentops.cli.ingest.mlflow import ingest_mlflow
 
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
     (project_root / ".agentops").mkdir()

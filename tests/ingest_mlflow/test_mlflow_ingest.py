@@ -11,8 +11,8 @@ import pytest
 
 from graph.diff import diff
 from graph.errors import IngestError
-from graph.ingest.datasets import ingest_datasets
-from graph.ingest.mlflow_runs import ingest_mlflow
+from graph.ingest.data import ingest_datasets
+from graph.ingest.mlflow import ingest_mlflow
 from graph.model import Node
 from graph.queries import WalkOptions, upstream
 from graph.refs import EdgeKind, NodeKind

@@ -9,8 +9,8 @@ import pytest
 
 from agentops.cli import main
 from graph.errors import IngestError
-from graph.ingest.datasets import ingest_datasets
-from graph.ingest.mlflow_runs import ingest_mlflow
+from graph.ingest.data import ingest_datasets
+from graph.ingest.mlflow import ingest_mlflow
 from graph.model import Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore
@@ -71,8 +71,8 @@ def test_an_unreachable_server_fails_fast_with_one_line(
     assert "tracking server is up" in caught.value.hint
     assert sqlite_store.counts().nodes == {}
 
-    from agentops.cli_ingest import ingest_app
-    from agentops.cli_ingest_mlflow import ingest_mlflow as command
+    from agentops.cli.ingest import ingest_app
+    from agentops.cli.ingest.mlflow import ingest_mlflow as command
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)

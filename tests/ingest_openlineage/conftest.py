@@ -28,16 +28,16 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """`agentops ingest openlineage`/`ingest dvc`/`export` wired into the real CLI, run in a
     fresh project folder (its store at .agentops/lineage.db)."""
     from agentops.cli import app
-    from agentops.cli_export import export_app
-    from agentops.cli_ingest import ingest_app
-    from agentops.cli_ingest_dvc import ingest_dvc
-    from agentops.cli_ingest_openlineage import ingest_openlineage
+    from agentops.cli.export import export_app
+    from agentops.cli.ingest import ingest_app
+    from agentops.cli.ingest.dvc import ingest_dvc
+    from agentops.cli.ingest.openlineage import ingest_openlineage
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
     commands, groups = list(ingest_app.registered_commands), list(app.registered_groups)
     names = {command.name for command in ingest_app.registered_commands}
-    if "openlineage" not in names:  # until agentops/cli_ingest.py registers them
+    if "openlineage" not in names:  # until agentops/cli/ingest/__init__.py registers them
         ingest_app.command("openlineage")(ingest_openlineage)
     if "dvc" not in names:
         ingest_app.command("dvc")(ingest_dvc)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from agentops.cli import main
+from graph.export.openlineage import export_openlineage
 from graph.ingest.openlineage import ingest_openlineage
-from graph.ingest.openlineage_export import export_openlineage
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store

@@ -17,7 +17,7 @@ from graph.ingest.openlineage import (
     ingest_events,
     ingest_openlineage,
 )
-from graph.ingest.openlineage_events import EventKind, parse_events, read_events
+from graph.ingest.openlineage.events import EventKind, parse_events, read_events
 from graph.model import Node
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore

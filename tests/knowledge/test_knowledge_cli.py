@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from agentops.cli_knowledge import knowledge_app, team_folders
+from agentops.cli.knowledge import knowledge_app, team_folders
 from agentops.errors import ProjectError
 from knowledge import builtin_cards
 

@@ -16,10 +16,8 @@ import pytest
 from agentops.agent.errors import AgentCancelled
 from agentops.agent.messages import ModelReply, ModelRequest, Usage
 from agentops.tui.chat_input import ChatInput
-from agentops.tui.checklist_panel import ChecklistPanel
 from agentops.tui.conversation import AnswerView, NoteView, ToolCallLine, UserMessage
 from agentops.tui.header import ChatHeader
-from agentops.tui.lineage_panel import LineageTree
 from agentops.tui.messages import (
     AnswerStopped,
     AnswerText,
@@ -28,8 +26,10 @@ from agentops.tui.messages import (
     Exported,
     ResultReady,
 )
-from agentops.tui.rollback_panel import RollbackPanel
-from agentops.tui.suspects_panel import SuspectsTable
+from agentops.tui.panels.checklist import ChecklistPanel
+from agentops.tui.panels.lineage import LineageTree
+from agentops.tui.panels.rollback import RollbackPanel
+from agentops.tui.panels.suspects import SuspectsTable
 
 from .chat_harness import ChatProject, run_chat
 
@@ -238,7 +238,7 @@ async def test_escape_cancels_a_running_answer(chat_project: ChatProject) -> Non
 async def test_an_unreachable_api_notifies_and_keeps_the_question(
     chat_project: ChatProject,
 ) -> None:
-    from agentops.agent.backend import make_backend
+    from agentops.agent.backends.base import make_backend
 
     # a closed port: the real Anthropic backend fails to connect, with no retries
     backend = make_backend(
@@ -428,7 +428,7 @@ async def test_graph_text_is_shown_as_text_never_as_markup(
 async def test_claude_streams_text_around_its_tool_calls(chat_project: ChatProject) -> None:
     """The real Anthropic backend against the local fake Messages API: text before a tool call
     and the answer after it stream into two Markdown parts, with the tool line between them."""
-    from agentops.agent.anthropic_backend import AnthropicBackend
+    from agentops.agent.backends.anthropic import AnthropicBackend
     from tests.agent.fake_messages_api import FakeMessagesAPI, Text, ToolUse
 
     final = f"The cause is `{chat_project.cause}`: it changed how confidence is weighted."

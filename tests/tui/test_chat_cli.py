@@ -20,7 +20,7 @@ import typer
 from typer.testing import CliRunner
 
 from agentops.cli import _global_options
-from agentops.cli_chat import chat, open_chat
+from agentops.cli.chat import chat, open_chat
 from agentops.tui.app import ChatApp
 
 from .chat_harness import ChatProject
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHAT_CLI = """
 import sys
 from agentops.cli import app, main
-from agentops.cli_chat import chat
+from agentops.cli.chat import chat
 app.command()(chat)
 sys.exit(main(sys.argv[1:]))
 """

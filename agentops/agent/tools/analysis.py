@@ -1,0 +1,135 @@
+"""Analysis tools: rank suspects (`why`), suggest checklist tests, plan a rollback, draft a
+postmortem. Thin wrappers over `agentops.analysis`, which does the deterministic work; the
+model explains and cross-checks it.
+
+The analysis modules are imported when a tool runs. If one is missing (a partial install, or a
+checkout where it has not landed yet) the tool answers with an error the model can read, and
+the other tools keep working.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from agentops.agent.tools import Tool, ToolContext
+from agentops.agent.tools.lineage import REF
+from agentops.errors import AgentOpsError
+
+MAX_SUSPECTS = 6
+MAX_EVIDENCE = 5
+
+
+class AnalysisUnavailable(AgentOpsError):
+    """An analysis module the tool needs cannot be imported."""
+
+
+def _analysis(module: str) -> Any:
+    try:
+        return import_module(f"agentops.analysis.{module}")
+    except ImportError as exc:
+        raise AnalysisUnavailable(
+            f"the {module} analysis is not available ({exc})",
+            hint="answer from the graph tools (lineage_diff, code_diff, dataset_profile_diff)",
+        ) from None
+
+
+def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, Any]:
+    bad_ref = context.resolve(bad)
+    good_ref = context.resolve(good) if good else None
+    rootcause = _analysis("rootcause")
+    report = rootcause.explain(
+        context.store, bad_ref, good_ref, as_of=context.as_of, library=context.library
+    )
+    data = report.to_json()
+    suspects = list(data.get("suspects") or [])
+    for suspect in suspects:
+        evidence = list(suspect.get("evidence") or [])
+        suspect["evidence"] = evidence[:MAX_EVIDENCE] + (
+            [f"… truncated, {len(evidence) - MAX_EVIDENCE} more"]
+            if len(evidence) > MAX_EVIDENCE
+            else []
+        )
+    data["suspects"] = [_without_empty(s) for s in suspects[:MAX_SUSPECTS]]
+    if len(suspects) > MAX_SUSPECTS:
+        data["suspects_not_shown"] = len(suspects) - MAX_SUSPECTS
+    return data
+
+
+def _without_empty(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop null and empty fields: on every later turn each one is paid for again."""
+    return {k: v for k, v in record.items() if v not in (None, [], {}, "")}
+
+
+def suggest_checklist(context: ToolContext, ref: str) -> str:
+    """The analysis' Markdown: written for people, and denser for a model than its JSON."""
+    target = context.resolve(ref)
+    checklist = _analysis("checklist")
+    return checklist.suggest(context.store, target, library=context.library).to_markdown()
+
+
+def rollback_plan(context: ToolContext, bad: str, to: str | None = None) -> str:
+    bad_ref = context.resolve(bad)
+    target = context.resolve(to) if to else None
+    rollback = _analysis("rollback")
+    plan = rollback.plan(context.store, bad_ref, to=target, library=context.library)
+    return plan.to_markdown()
+
+
+def draft_postmortem(context: ToolContext, incident: str) -> str:
+    """The draft quotes earlier saved conversations about the incident (the investigation)."""
+    from agentops.agent.transcript import conversations_about
+
+    incident_ref = context.resolve(incident)
+    postmortem = _analysis("postmortem")
+    exchanges = [
+        exchange
+        for transcript in conversations_about(context.store, incident_ref)
+        for exchange in transcript.exchanges
+    ]
+    return postmortem.draft(
+        context.store, incident_ref, library=context.library, conversation=exchanges or None
+    )
+
+
+ANALYSIS_TOOLS: tuple[Tool, ...] = (
+    Tool(
+        "why",
+        "Rank the changes that could explain why BAD (an incident, deployment or model "
+        "version) got worse than GOOD (found automatically if omitted): each suspect with its "
+        "ref, change type, score, failure-mode card and evidence. Verdict `no-lineage-cause` "
+        "means no change in the lineage explains it.",
+        {"bad": REF, "good": REF},
+        why,
+        ("bad",),
+        max_chars=8_000,
+    ),
+    Tool(
+        "suggest_checklist",
+        "Tests (ML Test Score, CheckList) that would have caught this change or incident, with "
+        "what the graph shows is already in place.",
+        {"ref": REF},
+        suggest_checklist,
+        ("ref",),
+        max_chars=12_000,
+    ),
+    Tool(
+        "rollback_plan",
+        "A rollback plan for BAD: the last known-good target and why, compatibility checks, "
+        "whether the cause is upstream data, steps, verification, how to undo. Read-only: the "
+        "plan is applied by a human with `agentops rollback apply`.",
+        {"bad": REF, "to": REF},
+        rollback_plan,
+        ("bad",),
+        max_chars=12_000,
+    ),
+    Tool(
+        "draft_postmortem",
+        "A blameless postmortem draft (Markdown) for an incident: summary, impact, root cause, "
+        "timeline, action items.",
+        {"incident": REF},
+        draft_postmortem,
+        ("incident",),
+        max_chars=16_000,
+    ),
+)

@@ -1,0 +1,282 @@
+"""`agentops rollback apply PLAN --yes`: carry out a plan's alias move, and record it.
+
+Only plans whose action is an alias move are executed; data pins, config reverts and roll
+forwards are for people. Before anything changes, the plan file must be intact (its digest),
+the target version must be in the graph and in the registry, and the alias must still point
+where the plan saw it — if someone moved it since, the plan is stale and is refused. After the
+move the registry is read back, and the move is written to the lineage graph as a deployment
+node `deploy:<model>/<alias>@<time>` with a model→deployment `deployed` edge (and a `previous`
+edge from the deployment it replaces), the way the MLflow ingest records the moves it sees.
+The ingest's own view of the alias is updated too, so its next run does not record the same
+move a second time.
+
+`import mlflow` happens only here, inside `apply_plan`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
+from agentops.errors import AgentOpsError
+from graph.model import Edge, Node, utc_now
+from graph.refs import EdgeKind, NodeKind, deployment_ref, model_ref
+
+if TYPE_CHECKING:
+    from graph.store import LineageStore
+
+APPLIED_BY = "agentops rollback apply"
+
+
+class RollbackError(AgentOpsError):
+    """A plan that cannot be applied: unreadable, edited, not an alias move, or stale."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPlan:
+    path: Path
+    data: dict[str, Any]
+    move: AliasMove
+
+    @property
+    def digest(self) -> str:
+        return str(self.data["digest"])
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    move: AliasMove
+    tracking_uri: str
+    deployment: str
+    recorded: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.move.model,
+            "alias": self.move.alias,
+            "from_version": self.move.from_version,
+            "to_version": self.move.to_version,
+            "tracking_uri": self.tracking_uri,
+            "deployment": self.deployment,
+            "recorded": self.recorded,
+        }
+
+
+def _refuse(path: Path, why: str, hint: str = "") -> RollbackError:
+    return RollbackError(
+        f"{path}: {why}",
+        hint=hint or "make a fresh plan: agentops rollback plan BAD --json --out plan.json",
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def load_plan(path: Path) -> LoadedPlan:
+    """Read and check a JSON plan; any problem is one RollbackError line naming the file."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise RollbackError(
+            f"cannot read plan {path}: {reason}",
+            hint="give the file written by `agentops rollback plan --json`",
+        ) from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _refuse(path, f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or data.get("kind") != PLAN_KIND:
+        raise _refuse(path, f'not a rollback plan (no "kind": "{PLAN_KIND}")')
+    if data.get("format") != PLAN_FORMAT:
+        raise _refuse(
+            path, f"plan format {data.get('format')!r}; this agentops reads {PLAN_FORMAT}"
+        )
+    if data.get("digest") != plan_digest(data):
+        raise _refuse(path, "the plan was changed after it was made (its digest does not match)")
+    action = data.get("action")
+    if action != Action.ROLLBACK_ALIAS.value:
+        raise _refuse(
+            path,
+            f"the plan's action is {action!r}, not an alias move: it is for people to carry out",
+            hint="follow its runbook steps: agentops rollback plan BAD --md",
+        )
+    mechanism = data.get("mechanism")
+    if not isinstance(mechanism, dict) or mechanism.get("kind") != "alias-move":
+        raise _refuse(path, "the plan has no alias move (mechanism)")
+    model, alias, to_version = (_text(mechanism.get(k)) for k in ("model", "alias", "to_version"))
+    from_version = mechanism.get("from_version")
+    uri = mechanism.get("tracking_uri")
+    if (
+        not (model and alias and to_version)
+        or not isinstance(from_version, str | None)
+        or not (isinstance(uri, str | None))
+    ):
+        raise _refuse(path, "the alias move lacks a model, alias or version")
+    target = data.get("target") or {}
+    if target.get("model") != model_ref(model, to_version):
+        raise _refuse(path, "the alias move does not match the plan's target")
+    return LoadedPlan(path, data, AliasMove(model, alias, from_version, to_version, uri))
+
+
+def resolve_uri(
+    plan: LoadedPlan, explicit: str | None, configured: str | None, root: Path | None
+) -> str:
+    """--tracking-uri, else the plan's registry, else MLFLOW_TRACKING_URI, else agentops.toml
+    (a relative SQLite path there is relative to the project root). A plan's URI whose password
+    was masked (`***`) cannot be used to connect and is skipped."""
+    from graph.ingest.mlflow.client import resolve_tracking_uri
+
+    recorded = plan.move.tracking_uri
+    if explicit:
+        return explicit
+    if recorded and "***" not in recorded:
+        return recorded
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    return resolve_tracking_uri(None, configured, root)
+
+
+def _alias_now(client: Any, model: str, alias: str) -> str | None:
+    aliases = client.get_registered_model(model).aliases or {}
+    version = aliases.get(alias)
+    return str(version) if version is not None else None
+
+
+def apply_plan(
+    store: LineageStore, plan: LoadedPlan, tracking_uri: str, *, now: datetime | None = None
+) -> ApplyResult:
+    """Move the alias as the plan says, check it took, and record the move in the graph."""
+    from graph.ingest.mlflow.client import connect, masked_uri
+    from graph.ingest.mlflow.registry import iso_ms
+
+    move = plan.move
+    target = model_ref(move.model, move.to_version)
+    if store.get(target) is None:
+        raise RollbackError(
+            f"{target} is not in the lineage graph",
+            hint="run `agentops sync` (or `agentops ingest mlflow`) and make a fresh plan",
+        )
+    with connect(tracking_uri) as client:
+        client.get_model_version(move.model, move.to_version)  # raises if it is not registered
+        current = _alias_now(client, move.model, move.alias)
+        if current != move.from_version:
+            where = f"version {current}" if current else "nothing"
+            expected = f"version {move.from_version}" if move.from_version else "nothing"
+            raise RollbackError(
+                f"alias {move.alias} of model {move.model} points at {where}, not at {expected} "
+                "as the plan expected: someone moved it since the plan was made",
+                hint="make a fresh plan: agentops rollback plan BAD --json --out plan.json",
+            )
+        client.set_registered_model_alias(move.model, move.alias, move.to_version)
+        after = _alias_now(client, move.model, move.alias)
+    if after != move.to_version:
+        raise RollbackError(
+            f"the registry reports alias {move.alias} at version {after} after the move",
+            hint="check the registry by hand before anything else",
+        )
+    moved_at = now or utc_now()
+    ref = deployment_ref(move.model, move.alias, iso_ms(moved_at))
+    recorded = record_move(store, plan, tracking_uri, ref, moved_at)
+    return ApplyResult(move, masked_uri(tracking_uri), ref, recorded)
+
+
+def record_move(
+    store: LineageStore, plan: LoadedPlan, uri: str, ref: str, moved_at: datetime
+) -> bool:
+    """Write the deployment node and its edges in one transaction; then bring the MLflow
+    ingest's saved view of this alias up to date. Returns False if the graph write failed."""
+    from graph.errors import StoreError
+    from graph.ingest.mlflow.client import masked_uri
+    from graph.ingest.mlflow.registry import iso_ms
+
+    move = plan.move
+    target = model_ref(move.model, move.to_version)
+    previous = _previous_deployment(store, move)
+    attrs = {
+        "by": APPLIED_BY,
+        "model": move.model,
+        "alias": move.alias,
+        "kind": "alias",
+        "version": move.to_version,
+        "model_ref": target,
+        "from_version": move.from_version,
+        "to_version": move.to_version,
+        "previous_version": move.from_version,
+        "moved_at": iso_ms(moved_at),
+        "time_basis": "applied",
+        "plan": plan.digest,
+        "plan_file": str(plan.path.resolve()),
+        "bad": plan.data.get("bad"),
+        "incident": plan.data.get("incident"),
+        "tracking_uri": masked_uri(uri),
+        "origin": "agentops",
+    }
+    edges = [Edge(target, ref, EdgeKind.DEPLOYED, {"alias": move.alias}, moved_at)]
+    if previous:
+        edges.append(Edge(previous, ref, EdgeKind.PREVIOUS, {}, moved_at))
+    nodes = [Node.make(ref, attrs, moved_at)]
+    for version, aliases in _alias_lists(store, move).items():
+        node = store.get(version)
+        if node is not None:
+            node.attrs["aliases"] = aliases
+            nodes.append(node)
+    try:
+        store.upsert(nodes, edges)
+    except StoreError:
+        return False
+    _update_ingest_view(store, move, ref, moved_at, uri)
+    return True
+
+
+def _previous_deployment(store: LineageStore, move: AliasMove) -> str | None:
+    moves = store.find(NodeKind.DEPLOYMENT, name=f"{move.model}/{move.alias}")
+    return moves[-1].ref if moves else None
+
+
+def _alias_lists(store: LineageStore, move: AliasMove) -> dict[str, list[str]]:
+    """The new alias lists of the two versions the move touched."""
+    out: dict[str, list[str]] = {}
+    for version in filter(None, (move.from_version, move.to_version)):
+        ref = model_ref(move.model, version)
+        node = store.get(ref)
+        if node is None:
+            continue
+        aliases = set(node.attrs.get("aliases") or []) - {move.alias}
+        if version == move.to_version:
+            aliases.add(move.alias)
+        out[ref] = sorted(aliases)
+    return out
+
+
+def _update_ingest_view(
+    store: LineageStore, move: AliasMove, ref: str, moved_at: datetime, uri: str
+) -> None:
+    """Tell the MLflow ingest that this move is already recorded. Its state keeps, per tracking
+    URI and alias, the version it last saw and the deployment node it wrote; the URI it used is
+    the one applied to, or the one it recorded on the model version."""
+    from graph.ingest.mlflow import state_namespace
+    from graph.ingest.mlflow.registry import iso_ms, pointer_key
+
+    node = store.get(model_ref(move.model, move.to_version))
+    recorded = node.attrs.get("tracking_uri") if node else None
+    seen = iso_ms(moved_at)
+    for candidate in dict.fromkeys(u for u in (uri, recorded) if isinstance(u, str)):
+        namespace = state_namespace(candidate)
+        pointers = dict(store.get_state(namespace, ["pointers"]).get("pointers") or {})
+        if not pointers:
+            continue  # that URI was never ingested: nothing to keep in step
+        pointers[pointer_key(move.model, move.alias)] = {
+            "version": move.to_version,
+            "deploy": ref,
+            "seen_at": seen,
+            "last_seen_at": seen,
+        }
+        store.put_state(namespace, {"pointers": pointers})

@@ -1,0 +1,401 @@
+"""`agentops why`: rank every change between the last good version and the bad one.
+
+The lineage diff (DESIGN.md, "Root cause") is gathered from the graph — commits between the two
+code versions, config keys, dependency specs, dataset versions with their profiles, run params —
+and each change is scored by `agentops.analysis.rootcause.scoring`. Two checks keep the
+analysis honest:
+a version older than the one it replaced points at the promotion, not at what it lacks; and when
+the bad run's offline metric sits within the model's usual version-to-version noise, changes to
+training are demoted, because nothing in training measurably made the model worse.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from agentops.analysis.rootcause.baseline import Version, bad_target, find_good, load_version
+from agentops.analysis.rootcause.data_changes import compare_datasets
+from agentops.analysis.rootcause.report import (
+    CAUSE_FOUND,
+    NO_LINEAGE_CAUSE,
+    RootCauseReport,
+    Suspect,
+    Symptom,
+)
+from agentops.analysis.rootcause.scoring import (
+    CAUSE_SCORE,
+    SERVING_PATH,
+    commit_suspect,
+    config_suspect,
+    data_suspect,
+    dependency_suspect,
+    leaf,
+)
+from agentops.redact import redact_text
+from graph.errors import RefError
+
+if TYPE_CHECKING:
+    from graph.code_diff import CodeDiff
+    from graph.store import LineageStore
+    from knowledge.library import KnowledgeLibrary
+
+NOISE_FLOOR = 0.03  # below a 3% move, a metric change is never called a regression
+NOISE_MULTIPLE = 2.0
+ROW_METRIC_WORDS = ("rows", "examples", "samples", "interactions", "records")
+EXEMPT_FROM_NOISE = {"serving-config", "eval-data", "alias"}
+PLAUSIBLE_SCORE = 0.3  # below this a change is benign: docs, tests, an appended batch
+
+
+def explain(
+    store: LineageStore,
+    bad: str,
+    good: str | None = None,
+    as_of: datetime | None = None,
+    library: KnowledgeLibrary | None = None,
+) -> RootCauseReport:
+    """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict."""
+    model_ref, incident = bad_target(store, store.resolve(bad))
+    bad_version = load_version(store, model_ref)
+    incident = incident or (bad_version.incidents[-1] if bad_version.incidents else None)
+    if good is not None:
+        good_ref, _ = bad_target(store, store.resolve(good))
+        good_version: Version | None = load_version(store, good_ref)
+    else:
+        good_version = find_good(store, bad_version, as_of)
+    notes: list[str] = []
+    symptom = _symptom(store, incident, bad_version, good_version)
+    if good_version is None:
+        notes.append("no earlier healthy version of this model to compare with")
+        return RootCauseReport(
+            model_ref,
+            None,
+            NO_LINEAGE_CAUSE,
+            [],
+            symptom,
+            incident,
+            _ref(bad_version.run),
+            None,
+            notes,
+        )
+    if good is None:
+        notes.append(f"compared with {good_version.ref}: the last version that served before it")
+    suspects = _suspects(store, good_version, bad_version, notes)
+    moved = _apply_noise(store, suspects, symptom, good_version, bad_version, notes)
+    if moved:
+        _name_the_strongest(suspects, moved)
+    ranked = _rank(suspects, library)
+    verdict = CAUSE_FOUND if any(s.is_cause for s in ranked) else NO_LINEAGE_CAUSE
+    return RootCauseReport(
+        model_ref,
+        good_version.ref,
+        verdict,
+        ranked,
+        symptom,
+        incident,
+        _ref(bad_version.run),
+        _ref(good_version.run),
+        notes,
+    )
+
+
+def _ref(node: Any) -> str | None:
+    return node.ref if node is not None else None
+
+
+def _suspects(store: LineageStore, good: Version, bad: Version, notes: list[str]) -> list[Suspect]:
+    from graph.code_diff import code_diff
+
+    suspects: list[Suspect] = []
+    older = _is_older(bad, good)
+    if older:
+        suspects.append(_promotion_suspect(good, bad))
+    try:
+        diff = code_diff(store, good.ref, bad.ref)
+    except RefError as exc:
+        notes.append(f"no code comparison: {exc.message}")
+        diff = None
+    data = [s for s in _data_suspects(good, bad)]
+    if diff is not None:
+        suspects += _code_suspects(diff, _row_drop(good, bad, data), _training_values(bad))
+    suspects += data
+    suspects += _param_suspects(good, bad, suspects)
+    if older:
+        for suspect in suspects[1:]:
+            suspect.score *= 0.4
+            suspect.evidence.append(
+                "part of what the older version lacks, not a change made before the incident"
+            )
+    return _merge(suspects)
+
+
+def _is_older(bad: Version, good: Version) -> bool:
+    """BAD was trained before GOOD: promoting it went back in time."""
+    if bad.trained_at and good.trained_at and bad.trained_at != good.trained_at:
+        return bad.trained_at < good.trained_at
+    return bad.number < good.number
+
+
+def _promotion_suspect(good: Version, bad: Version) -> Suspect:
+    evidence = [
+        f"{bad.ref} was trained {bad.trained_at:%Y-%m-%d} — before {good.ref} "
+        f"({good.trained_at:%Y-%m-%d}), which it replaced"
+        if bad.trained_at and good.trained_at
+        else f"{bad.ref} is an older version than {good.ref}, which it replaced"
+    ]
+    tags = bad.model.attrs.get("tags") or {}
+    if tags.get("promoted_at"):
+        evidence.append(f"promoted at {tags['promoted_at']}")
+    if bad.run is not None and bad.run.attrs.get("run_name"):
+        evidence.append(f"its run: {bad.run.attrs['run_name']}")
+    return Suspect(
+        bad.ref,
+        "alias",
+        f"an older version was promoted: {bad.ref}",
+        0.95,
+        "wrong-model-promoted",
+        evidence,
+        previous=good.ref,
+        related=[d.ref for d in bad.deployments],
+    )
+
+
+def _code_suspects(
+    diff: CodeDiff, row_drop: float | None, training_values: dict[str, Any]
+) -> list[Suspect]:
+    suspects = [
+        commit_suspect(c.sha, c.subject, c.files, row_drop) for c in diff.commits if not c.merge
+    ]
+    for config in diff.configs:
+        if config.manifest or config.new is None:
+            continue
+        keys = [k.to_json() for k in config.keys]
+        suspect = config_suspect(config.path, config.new, config.old, keys, training_values)
+        suspect.related = [c.sha for c in diff.commits if _touches(c.files, config.path)][:1]
+        suspect.related = [f"commit:{sha}" for sha in suspect.related]
+        suspects.append(suspect)
+    by_manifest: dict[str, list[dict[str, Any]]] = {}
+    for change in diff.dependencies:
+        by_manifest.setdefault(change.manifest, []).append(change.to_json())
+    for manifest, changes in by_manifest.items():
+        commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
+        manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
+        suspects.append(dependency_suspect(commits[0] if commits else None, manifest_ref, changes))
+    return suspects
+
+
+def _touches(files: dict[str, list[str]], path: str) -> bool:
+    return any(path in paths for paths in files.values())
+
+
+def _training_values(bad: Version) -> dict[str, Any]:
+    """What training used, by leaf key: the bad run's params that are not serving settings."""
+    params = (bad.run.attrs.get("params") if bad.run else None) or {}
+    return {leaf(k): v for k, v in params.items() if not SERVING_PATH.search(k)}
+
+
+def _data_suspects(good: Version, bad: Version) -> list[Suspect]:
+    def by_name(version: Version) -> dict[str, tuple[Any, str]]:
+        return {node.name: (node, str(attrs.get("context", ""))) for node, attrs in version.inputs}
+
+    before, after = by_name(good), by_name(bad)
+    suspects = []
+    for name in sorted(before.keys() | after.keys()):
+        old, _ = before.get(name, (None, ""))
+        new, context = after.get(name, (None, before.get(name, (None, ""))[1]))
+        if old is not None and new is not None and old.ref == new.ref:
+            continue
+        suspects.append(data_suspect(compare_datasets(name, old, new, context)))
+    return suspects
+
+
+def _metric(version: Version, names: tuple[str, ...]) -> float | None:
+    metrics = (version.run.attrs.get("metrics") if version.run else None) or {}
+    for name, value in metrics.items():
+        if any(word in name.lower() for word in names):
+            number = value.get("value") if isinstance(value, dict) else value
+            if isinstance(number, (int, float)):
+                return float(number)
+    return None
+
+
+def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
+    """How much the run's own row count fell, when no input dataset shrank to explain it."""
+    if any(s.kind == "data-rows" and s.score >= CAUSE_SCORE for s in data):
+        return None
+    before, after = _metric(good, ROW_METRIC_WORDS), _metric(bad, ROW_METRIC_WORDS)
+    if not before or after is None:
+        return None
+    return (before - after) / before
+
+
+def _param_suspects(good: Version, bad: Version, known: list[Suspect]) -> list[Suspect]:
+    """Run params that changed and that no config change already accounts for."""
+    before = (good.run.attrs.get("params") if good.run else None) or {}
+    after = (bad.run.attrs.get("params") if bad.run else None) or {}
+    explained = " ".join(item for s in known for item in s.evidence)
+    changed = [
+        (key, before.get(key), after.get(key))
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key) and leaf(key) not in explained
+    ]
+    if not changed or bad.run is None:
+        return []
+    keys = [{"key": k, "old": a, "new": b} for k, a, b in changed]
+    suspect = config_suspect("run params", bad.run.ref, _ref(good.run), keys, {})
+    suspect.kind, suspect.summary = (
+        "params",
+        "run params changed: " + ", ".join(k for k, *_ in changed),
+    )
+    return [suspect]
+
+
+def _symptom(
+    store: LineageStore, incident: str | None, bad: Version, good: Version | None
+) -> Symptom | None:
+    if incident:
+        node = store.get(incident)
+        raw = (node.attrs.get("symptom") if node else None) or {}
+        if isinstance(raw, dict) and raw.get("metric"):
+            return Symptom(
+                str(raw["metric"]),
+                _float(raw.get("baseline")),
+                _float(raw.get("observed")),
+                "incident",
+            )
+    metric = _primary_metric(bad)
+    if metric is None or good is None:
+        return None
+    return Symptom(metric, _metric(good, (metric,)), _metric(bad, (metric,)), "runs")
+
+
+def _primary_metric(version: Version) -> str | None:
+    metrics = (version.run.attrs.get("metrics") if version.run else None) or {}
+    for word in ("ndcg", "auc", "accuracy", "f1", "recall", "precision", "map", "rmse", "loss"):
+        for name in metrics:
+            if word in name.lower():
+                return name
+    return next(iter(metrics), None)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_noise(
+    store: LineageStore,
+    suspects: list[Suspect],
+    symptom: Symptom | None,
+    good: Version,
+    bad: Version,
+    notes: list[str],
+) -> float | None:
+    """Demote training changes when the bad run's offline metric moved no more than usual.
+
+    Returns the relative move when it is beyond the usual noise (something made it), else None.
+    """
+    if symptom is None:
+        return None
+    before, after = _metric(good, (symptom.metric,)), _metric(bad, (symptom.metric,))
+    if before in (None, 0) or after is None:
+        return None
+    change = (after - before) / abs(before)
+    noise = _usual_noise(store, bad, symptom.metric)
+    limit = max(NOISE_FLOOR, NOISE_MULTIPLE * noise)
+    if abs(change) > limit:
+        notes.append(
+            f"offline {symptom.metric} of the runs: {before:.4g} → {after:.4g} ({change:+.1%}); "
+            f"usual version-to-version move {noise:.1%}"
+        )
+        return change
+    notes.append(
+        f"offline {symptom.metric} of the runs moved {change:+.1%}, within the usual "
+        f"version-to-version noise (±{limit:.1%}): training did not make the model measurably "
+        "worse"
+    )
+    for suspect in suspects:
+        if suspect.kind not in EXEMPT_FROM_NOISE:
+            suspect.score *= 0.5
+            suspect.evidence.append(f"the offline metric moved only {change:+.1%} (within noise)")
+    return None
+
+
+def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
+    """The runs' metric moved beyond noise, so some change made it move: when no suspect
+    reached the cause score on its own, the strongest change that is not benign (docs, tests,
+    an appended batch) is named, with that reasoning as its evidence."""
+    if any(s.score >= CAUSE_SCORE for s in suspects):
+        return
+    candidates = [s for s in suspects if s.score >= PLAUSIBLE_SCORE]
+    if not candidates:
+        return
+    strongest = max(candidates, key=lambda s: s.score)
+    strongest.score = CAUSE_SCORE
+    strongest.evidence.append(
+        f"the offline metric moved {change:+.1%}, beyond its usual noise, and this is the "
+        "strongest change in the lineage: the likeliest cause, though its own evidence is weak"
+    )
+
+
+def _usual_noise(store: LineageStore, bad: Version, metric: str) -> float:
+    """Median relative move of the metric between consecutive earlier served versions.
+
+    Only versions that served count: experiments never promoted are not the model's rhythm.
+    """
+    from graph.refs import NodeKind
+
+    values = []
+    for node in store.find(NodeKind.MODEL, bad.model.name):
+        version = load_version(store, node.ref)
+        if (
+            version.served
+            and version.number < bad.number
+            and (value := _metric(version, (metric,))) is not None
+        ):
+            values.append((version.number, value))
+    values.sort()
+    moves = [abs(b - a) / abs(a) for (_, a), (_, b) in zip(values, values[1:], strict=False) if a]
+    return statistics.median(moves) if moves else 0.0
+
+
+def _merge(suspects: list[Suspect]) -> list[Suspect]:
+    """One suspect per ref: the highest score wins, the evidence is pooled."""
+    merged: dict[str, Suspect] = {}
+    for suspect in suspects:
+        if not suspect.ref:
+            continue
+        kept = merged.get(suspect.ref)
+        if kept is None:
+            merged[suspect.ref] = suspect
+            continue
+        winner, other = (suspect, kept) if suspect.score > kept.score else (kept, suspect)
+        winner.evidence += [e for e in other.evidence if e not in winner.evidence]
+        winner.related += [r for r in other.related if r not in winner.related]
+        merged[suspect.ref] = winner
+    return list(merged.values())
+
+
+def _rank(suspects: list[Suspect], library: KnowledgeLibrary | None) -> list[Suspect]:
+    """Order by score, the card's prior breaking ties; fill in remediation from the card."""
+    if library is None:
+        from knowledge import load_library
+
+        library = load_library()
+    priors: dict[str, float] = {}
+    for suspect in suspects:
+        card = library.find(suspect.card) if suspect.card else None
+        if card is not None:
+            priors[suspect.ref] = float(getattr(card, "prior", 0.0) or 0.0)
+            suspect.remediation = list(getattr(card, "remediation", ()) or ())
+    ranked = sorted(suspects, key=lambda s: (-round(s.score, 3), -priors.get(s.ref, 0.0), s.ref))
+    for rank, suspect in enumerate(ranked, start=1):
+        suspect.rank = rank
+        suspect.is_cause = suspect.score >= CAUSE_SCORE
+        # commit messages and config values are whatever people wrote: keep secrets out
+        suspect.summary = redact_text(suspect.summary)
+        suspect.evidence = [redact_text(item) for item in suspect.evidence]
+    return ranked

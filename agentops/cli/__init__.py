@@ -1,0 +1,209 @@
+"""The `agentops` command line: a thin layer of argument parsing and rendering over the library.
+
+Heavy libraries (anthropic, mlflow, textual) are imported only inside the commands that use
+them, so `agentops --help` and the lineage commands start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from agentops.cli.ask import ask
+from agentops.cli.chat import chat
+from agentops.cli.checklist import checklist_app
+from agentops.cli.context import print_json, state, stderr, stdout
+from agentops.cli.dump import graph_app
+from agentops.cli.export import export_app
+from agentops.cli.incident import incident_app
+from agentops.cli.ingest import ingest_app
+from agentops.cli.knowledge import knowledge_app
+from agentops.cli.lineage import lineage_app
+from agentops.cli.postmortem import postmortem
+from agentops.cli.rollback import rollback_app
+from agentops.cli.why import why
+
+if TYPE_CHECKING:
+    from agentops.sync import SourceOutcome
+
+app = typer.Typer(
+    name="agentops",
+    help="Lineage graph and ops assistant for ML systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: Typer's Rich help costs ~0.25 s of imports per call
+)
+app.add_typer(lineage_app, name="lineage")
+app.add_typer(graph_app, name="graph")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(export_app, name="export")
+app.add_typer(incident_app, name="incident")
+app.add_typer(rollback_app, name="rollback")
+app.add_typer(checklist_app, name="checklist")
+app.command()(why)
+app.command()(ask)
+app.command()(chat)
+app.command("postmortem")(postmortem)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL of the lineage store (default: AGENTOPS_DB_URL, "
+            "agentops.toml, .agentops/lineage.db)."
+        ),
+    ] = None,
+) -> None:
+    state(ctx).db = db
+    ctx.call_on_close(state(ctx).close)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Write agentops.toml and .agentops/ in the current folder, and create the store."""
+    from pathlib import Path
+
+    from agentops.settings import init_project
+
+    config, written = init_project(Path.cwd())
+    store = state(ctx).store()
+    verb = "wrote" if written else "kept existing"
+    stderr().print(f"{verb} {config}; lineage store at {store.url}", highlight=False)
+
+
+@app.command()
+def status(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """How many nodes and edges of each kind the lineage store holds."""
+    store = state(ctx).store()
+    counts = store.counts()
+    if json:
+        print_json({"db": store.url, "nodes": counts.nodes, "edges": counts.edges})
+        return
+    from agentops.render import counts_table
+
+    console = stdout()
+    console.print(f"lineage store: {store.url}", highlight=False, markup=False)
+    console.print(counts_table(counts))
+
+
+@app.command()
+def sync(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
+    from agentops.sync import sync_project
+
+    cli = state(ctx)
+    console = stderr()
+    with console.status("syncing…") as status:
+
+        def started(source: str) -> None:
+            status.update(f"syncing {source}…")
+
+        def done(outcome: SourceOutcome) -> None:
+            mark, style = ("ok", "green") if outcome.ok else ("FAILED", "red")
+            console.print(f"[{style}]{mark:>6}[/] {outcome.source}: ", end="")
+            console.print(outcome.summary, markup=False, highlight=False)
+            for problem in outcome.problems[:10]:
+                console.print(f"         {problem}", markup=False, highlight=False, style="yellow")
+
+        outcomes = sync_project(cli.settings, cli.store(), started, done)
+    if not outcomes:
+        console.print("no sources declared in agentops.toml: add [sources.git] and others")
+    if json:
+        print_json({"sources": [outcome.to_json() for outcome in outcomes]})
+    if not all(outcome.ok for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Build here (default: a new temp folder).")
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Which incident to plant (default: a code bug)."),
+    ] = None,
+    no_tui: Annotated[
+        bool, typer.Option("--no-tui", help="Print the root-cause report instead of the chat.")
+    ] = False,
+) -> None:
+    """Build a sample ML project with an incident, ingest it, and investigate it."""
+    from agentops.demo import build_demo
+
+    console = stderr()
+    with console.status("starting…") as status:
+        project = build_demo(folder, scenario, on_step=status.update)
+    console.print(f"sample project: {project.root}", highlight=False, markup=False)
+    console.print(f"incident: {project.incident} (scenario {project.scenario})", highlight=False)
+    if project.failed_sources:
+        console.print(f"[red]ingest failed for: {', '.join(project.failed_sources)}[/]")
+        raise typer.Exit(1)
+    if not no_tui:
+        from agentops.cli.chat import open_chat
+
+        open_chat(project.root, incident=project.incident)
+        return
+    cli = state(ctx)
+    cli.db = project.db_url
+    from agentops.analysis.rootcause import explain
+    from agentops.render import lineage_tree, root_cause_view
+    from graph.queries import WalkOptions, upstream
+
+    store = cli.store()
+    lineage = upstream(store, [project.incident], WalkOptions(depth=4))
+    details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
+    out = stdout()
+    out.print(lineage_tree(lineage, details))
+    out.print(root_cause_view(explain(store, project.incident)))
+    console.print(
+        f"next: cd {project.root} && agentops chat (or agentops why {project.incident})",
+        highlight=False,
+        markup=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; expected failures become one line on stderr and exit code 1."""
+    from agentops.errors import expected_errors
+
+    try:
+        result = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="agentops",
+            standalone_mode=False,
+        )
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: typer prints them, exit code 2
+        exc.show()  # type: ignore[attr-defined]
+        return exc.exit_code  # type: ignore[attr-defined]
+    except typer.Abort:
+        stderr().print("aborted", style="red")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except expected_errors() as exc:
+        console = stderr()
+        console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
+        if exc.hint:
+            console.print(f"hint: {exc.hint}", markup=False, highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""`agentops why BAD`: the ranked suspects between the last good version and BAD."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agentops.cli.context import parse_as_of, print_json, state, stdout
+
+
+def why(
+    ctx: typer.Context,
+    bad: Annotated[str, typer.Argument(help="The bad model version, deployment or incident.")],
+    good: Annotated[
+        str | None, typer.Option("--good", help="The good version (default: found).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Analyse the graph as it was at this time.")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Suspects to show.")] = 10,
+) -> None:
+    """Rank every change between the last good version and BAD, with evidence and a verdict."""
+    from agentops.analysis.rootcause import explain
+
+    report = explain(state(ctx).store(), bad, good, parse_as_of(as_of))
+    if json:
+        print_json(report.to_json())
+        return
+    from agentops.render import root_cause_view
+
+    stdout().print(root_cause_view(report, limit))

@@ -1,9 +1,0 @@
-"""The Rollback plan tab: what to roll back to and how, safely (`/rollback`)."""
-
-from __future__ import annotations
-
-from agentops.tui.document_panel import DocumentPanel
-
-
-class RollbackPanel(DocumentPanel):
-    EMPTY = "no plan yet: /rollback [REF] plans a rollback (applying it is a separate command)"
