@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agentops.agent.backends.base import DEFAULT_MODEL, Backend, make_backend, resolve_model
+    from agentops.agent.backends import DEFAULT_MODEL, Backend, make_backend, resolve_model
     from agentops.agent.errors import AgentCancelled, ModelBackendError
     from agentops.agent.events import (
         AgentEvent,
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "DEFAULT_MODEL": "agentops.agent.backends.base",
     "Backend": "agentops.agent.backends.base",
-    "make_backend": "agentops.agent.backends.base",
-    "resolve_model": "agentops.agent.backends.base",
+    "make_backend": "agentops.agent.backends",
+    "resolve_model": "agentops.agent.backends",
     "AgentCancelled": "agentops.agent.errors",
     "ModelBackendError": "agentops.agent.errors",
     "AgentEvent": "agentops.agent.events",

@@ -71,7 +71,7 @@ def ask(
     ] = False,
 ) -> None:
     """Ask the agent a question about the lineage graph (read-only: it never changes anything)."""
-    from agentops.agent.backends.base import make_backend, resolve_model
+    from agentops.agent.backends import make_backend, resolve_model
     from agentops.agent.loop import answer_question
     from agentops.agent.tools import ToolContext
 

@@ -62,7 +62,7 @@ class ChatSession:
         if store is not None:
             self._opened.set()
         if backend is None:
-            from agentops.agent.backends.base import make_backend, resolve_model
+            from agentops.agent.backends import make_backend, resolve_model
 
             backend = make_backend(resolve_model(model, settings.raw))
         self.backend: Backend = backend
@@ -192,7 +192,7 @@ class ChatSession:
 
     def set_model(self, name: str) -> str:
         """Switch the model backend, keeping the conversation; returns the backend's label."""
-        from agentops.agent.backends.base import make_backend, resolve_model
+        from agentops.agent.backends import make_backend, resolve_model
 
         backend = make_backend(resolve_model(name, self.settings.raw))
         self.backend = backend

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agentops.agent.backends.base import make_backend
+from agentops.agent.backends import make_backend
 from agentops.agent.backends.stub import StubBackend
 from agentops.agent.backends.stub.intent import Intent, classify, ref_candidates
 from agentops.agent.loop import Conversation

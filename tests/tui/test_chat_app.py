@@ -238,7 +238,7 @@ async def test_escape_cancels_a_running_answer(chat_project: ChatProject) -> Non
 async def test_an_unreachable_api_notifies_and_keeps_the_question(
     chat_project: ChatProject,
 ) -> None:
-    from agentops.agent.backends.base import make_backend
+    from agentops.agent.backends import make_backend
 
     # a closed port: the real Anthropic backend fails to connect, with no retries
     backend = make_backend(
