@@ -1,4 +1,4 @@
-"""OpenLineage ingest against the real events in ../shared/data/openlineage/."""
+"""OpenLineage ingest against the real events in tests/data/openlineage/."""
 
 from __future__ import annotations
 
