@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         ToolResult,
         TurnFinished,
     )
-    from agentops.agent.loop import AgentLimits, Answer, Conversation, answer_question
+    from agentops.agent.loop import AgentLimits, Answer, Conversation, answer_question, resume
     from agentops.agent.messages import Usage
     from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
     from agentops.agent.transcript import (
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
         conversations_about,
         list_conversations,
         load_conversation,
-        resume,
     )
 
 _EXPORTS: dict[str, str] = {
@@ -64,7 +63,7 @@ _EXPORTS: dict[str, str] = {
     "conversations_about": "agentops.agent.transcript",
     "list_conversations": "agentops.agent.transcript",
     "load_conversation": "agentops.agent.transcript",
-    "resume": "agentops.agent.transcript",
+    "resume": "agentops.agent.loop",
 }
 
 __all__ = [

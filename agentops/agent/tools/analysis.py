@@ -12,8 +12,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from agentops.agent.tools import Tool, ToolContext
-from agentops.agent.tools.lineage import REF
+from agentops.agent.tools.base import REF, Tool, ToolContext
 from agentops.errors import AgentOpsError
 
 MAX_SUSPECTS = 6
