@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentops.agent.backends import DEFAULT_MODEL, Backend, make_backend, resolve_model
-    from agentops.agent.errors import AgentCancelled, ModelBackendError
     from agentops.agent.events import (
         AgentEvent,
         AnswerFailed,
@@ -35,14 +34,15 @@ if TYPE_CHECKING:
         list_conversations,
         load_conversation,
     )
+    from agentops.errors import AgentCancelled, ModelBackendError
 
 _EXPORTS: dict[str, str] = {
     "DEFAULT_MODEL": "agentops.agent.backends.base",
     "Backend": "agentops.agent.backends.base",
     "make_backend": "agentops.agent.backends",
     "resolve_model": "agentops.agent.backends",
-    "AgentCancelled": "agentops.agent.errors",
-    "ModelBackendError": "agentops.agent.errors",
+    "AgentCancelled": "agentops.errors",
+    "ModelBackendError": "agentops.errors",
     "AgentEvent": "agentops.agent.events",
     "AnswerFailed": "agentops.agent.events",
     "AnswerFinished": "agentops.agent.events",

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentops.agent.backends.base import Backend
-from agentops.agent.errors import AgentCancelled
 from agentops.agent.events import (
     AnswerFailed,
     AnswerFinished,
@@ -51,7 +50,7 @@ from agentops.agent.messages import (
 from agentops.agent.prompts import SYSTEM_PROMPT, TOKEN_LIMIT_NOTE, TOOL_LIMIT_NOTE
 from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
 from agentops.agent.transcript import Transcript, save_conversation
-from agentops.errors import expected_errors
+from agentops.errors import AgentCancelled, expected_errors
 from agentops.redact import redact_text
 
 CANCEL_GRACE = 1.0  # seconds ask_async waits for a cancelled answer's thread to stop

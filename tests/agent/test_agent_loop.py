@@ -7,7 +7,6 @@ import threading
 
 import pytest
 
-from agentops.agent.errors import AgentCancelled, ModelBackendError
 from agentops.agent.events import (
     AnswerFailed,
     AnswerFinished,
@@ -22,6 +21,7 @@ from agentops.agent.messages import ModelReply, ModelRequest, ToolCall, ToolResu
 from agentops.agent.prompts import TOOL_LIMIT_NOTE
 from agentops.agent.tools import ToolContext
 from agentops.agent.transcript import conversations_about, load_conversation
+from agentops.errors import AgentCancelled, ModelBackendError
 
 
 class ScriptedBackend:
