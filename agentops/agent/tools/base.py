@@ -5,7 +5,7 @@ docstring for what that path does).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -172,9 +172,6 @@ class ToolRegistry:
 
     def specs(self) -> tuple[ToolSpec, ...]:
         return tuple(tool.spec() for tool in self._tools.values())
-
-    def only(self, names: Sequence[str]) -> ToolRegistry:
-        return ToolRegistry(self._tools[name] for name in names)
 
     def run(self, context: ToolContext, call: ToolCall) -> ToolOutcome:
         """Run one call; every failure the model can fix becomes an error result."""
