@@ -1,9 +1,11 @@
-"""The graph package's exceptions.
+"""The graph package's exceptions: one of the three roots of the tree drawn in
+`agentops.errors` (`graph` cannot import `agentops`, so its root lives here).
 
-GraphError            anything the lineage graph refuses, with a hint for the user
-├── RefError          a ref that does not parse, matches nothing, or matches several nodes
-├── StoreError        the database cannot be opened, is of a newer schema, or a write failed
-└── IngestError       a source (git, files, MLflow, OpenLineage, …) could not be read
+    GraphError            anything the lineage graph refuses, with a hint for the user
+    ├── RefError          a ref that does not parse, matches nothing, or matches several nodes
+    ├── StoreError        the database cannot be opened, is of a newer schema, or a write failed
+    │   └── DumpLineError a line of a dump cannot be loaded; nothing of that load was committed
+    └── IngestError       a source (git, files, MLflow, OpenLineage, …) could not be read
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class RefError(GraphError):
 
 class StoreError(GraphError):
     """The lineage store could not be opened or written."""
+
+
+class DumpLineError(StoreError):
+    """A line of a dump that cannot be loaded; nothing of that load was committed."""
 
 
 class IngestError(GraphError):

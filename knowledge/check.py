@@ -9,14 +9,11 @@ cards or checklist items that do not exist.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from knowledge.card import Card, CardKind
 from knowledge.card_file import inspect_card
+from knowledge.library import KnowledgeLibrary, builtin_cards, card_files
 from knowledge.problems import CardProblem
-
-if TYPE_CHECKING:
-    from knowledge.library import KnowledgeLibrary
 
 
 def check_folder(folder: Path, library: KnowledgeLibrary | None = None) -> list[CardProblem]:
@@ -25,8 +22,6 @@ def check_folder(folder: Path, library: KnowledgeLibrary | None = None) -> list[
     Without ``library`` the built-in cards are the base, which is what the folder will be
     layered on at run time. Raises ``FolderError`` if the folder is missing.
     """
-    from knowledge.library import KnowledgeLibrary, builtin_cards, card_files
-
     problems: list[CardProblem] = []
     cards: list[Card] = []
     for path in card_files(folder):
@@ -57,8 +52,6 @@ def check_folder(folder: Path, library: KnowledgeLibrary | None = None) -> list[
 
 def check_builtin() -> list[CardProblem]:
     """All problems in the built-in cards, including their layout (``<kind>/<id>.md``)."""
-    from knowledge.library import KnowledgeLibrary, builtin_cards
-
     cards = list(builtin_cards())
     problems = _duplicate_ids(cards)
     for card in cards:

@@ -1,4 +1,5 @@
-"""The exceptions the knowledge library raises.
+"""The exceptions the knowledge library raises: one of the three roots of the tree drawn in
+`agentops.errors` (`knowledge` cannot import `agentops`, so its root lives here).
 
 Every error carries a ``message`` (what went wrong, in one line) and a ``hint`` (what to do
 about it), so the CLI and the TUI can show both without a traceback::

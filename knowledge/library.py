@@ -22,7 +22,6 @@ from knowledge.change_types import CHANGE_TYPES
 from knowledge.errors import CardError, CardNotFoundError, FolderError, KnowledgeError
 
 if TYPE_CHECKING:
-    from knowledge.problems import CardProblem
     from knowledge.search import SearchHit, SearchIndex
 
 BUILTIN_ROOT = "knowledge/cards"
@@ -214,9 +213,3 @@ class KnowledgeLibrary:
 
             self._index = SearchIndex(self.cards)
         return self._index.search(query, limit)
-
-    def check_folder(self, folder: Path) -> list[CardProblem]:
-        """Every problem in a team folder, judged against this library's ids and checklist items."""
-        from knowledge.check import check_folder
-
-        return check_folder(folder, library=self)

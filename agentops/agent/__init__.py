@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentops.agent.backends import DEFAULT_MODEL, Backend, make_backend, resolve_model
-    from agentops.agent.errors import AgentCancelled, ModelBackendError
     from agentops.agent.events import (
         AgentEvent,
         AnswerFailed,
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
         ToolResult,
         TurnFinished,
     )
-    from agentops.agent.loop import AgentLimits, Answer, Conversation, answer_question
+    from agentops.agent.loop import AgentLimits, Answer, Conversation, answer_question, resume
     from agentops.agent.messages import Usage
     from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
     from agentops.agent.transcript import (
@@ -34,16 +33,16 @@ if TYPE_CHECKING:
         conversations_about,
         list_conversations,
         load_conversation,
-        resume,
     )
+    from agentops.errors import AgentCancelled, ModelBackendError
 
 _EXPORTS: dict[str, str] = {
     "DEFAULT_MODEL": "agentops.agent.backends.base",
     "Backend": "agentops.agent.backends.base",
     "make_backend": "agentops.agent.backends",
     "resolve_model": "agentops.agent.backends",
-    "AgentCancelled": "agentops.agent.errors",
-    "ModelBackendError": "agentops.agent.errors",
+    "AgentCancelled": "agentops.errors",
+    "ModelBackendError": "agentops.errors",
     "AgentEvent": "agentops.agent.events",
     "AnswerFailed": "agentops.agent.events",
     "AnswerFinished": "agentops.agent.events",
@@ -64,7 +63,7 @@ _EXPORTS: dict[str, str] = {
     "conversations_about": "agentops.agent.transcript",
     "list_conversations": "agentops.agent.transcript",
     "load_conversation": "agentops.agent.transcript",
-    "resume": "agentops.agent.transcript",
+    "resume": "agentops.agent.loop",
 }
 
 __all__ = [

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentops.agent.backends.base import Backend
-from agentops.agent.errors import AgentCancelled
 from agentops.agent.events import (
     AnswerFailed,
     AnswerFinished,
@@ -50,7 +49,8 @@ from agentops.agent.messages import (
 )
 from agentops.agent.prompts import SYSTEM_PROMPT, TOKEN_LIMIT_NOTE, TOOL_LIMIT_NOTE
 from agentops.agent.tools import ToolContext, ToolRegistry, default_registry
-from agentops.errors import expected_errors
+from agentops.agent.transcript import Transcript, save_conversation
+from agentops.errors import AgentCancelled, expected_errors
 from agentops.redact import redact_text
 
 CANCEL_GRACE = 1.0  # seconds ask_async waits for a cancelled answer's thread to stop
@@ -193,8 +193,6 @@ class Conversation:
             self.history.extend(turns)
             self.answers.append(answer)
             if self.save:
-                from agentops.agent.transcript import save_conversation
-
                 save_conversation(self.context.store, self)
             emit(AnswerFinished(answer))
             return answer
@@ -344,3 +342,12 @@ def answer_question(
     """One question in a fresh conversation (what `agentops ask` does)."""
     conversation = Conversation(context, backend, limits=limits, save=save)
     return conversation.ask(question, on_event=on_event, cancel=cancel)
+
+
+def resume(transcript: Transcript, context: ToolContext, backend: Backend) -> Conversation:
+    """A conversation that continues a saved one (same id, same history)."""
+    conversation = Conversation(
+        context, backend, conversation_id=transcript.id, history=transcript.history
+    )
+    conversation.prior_exchanges = list(transcript.exchanges)
+    return conversation

@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING, Any
 from agentops.agent.messages import Turn, turn_from_json
 
 if TYPE_CHECKING:
-    from agentops.agent.backends.base import Backend
     from agentops.agent.loop import Conversation
-    from agentops.agent.tools import ToolContext
     from graph.store import LineageStore
 
 NAMESPACE = "conversations"
@@ -122,14 +120,3 @@ def conversations_about(store: LineageStore, ref: str) -> list[Transcript]:
         if ref in t.refs or any(short in question for question in t.questions)
     ]
     return sorted(found, key=lambda t: (t.started_at, t.id))
-
-
-def resume(transcript: Transcript, context: ToolContext, backend: Backend) -> Conversation:
-    """A conversation that continues a saved one (same id, same history)."""
-    from agentops.agent.loop import Conversation
-
-    conversation = Conversation(
-        context, backend, conversation_id=transcript.id, history=transcript.history
-    )
-    conversation.prior_exchanges = list(transcript.exchanges)
-    return conversation

@@ -197,7 +197,8 @@ class ChatSession:
         backend = make_backend(resolve_model(name, self.settings.raw))
         self.backend = backend
         if self._conversation is not None:
-            from agentops.agent.transcript import resume, transcript_of
+            from agentops.agent.loop import resume
+            from agentops.agent.transcript import transcript_of
 
             old = self._conversation
             self._conversation = resume(transcript_of(old), old.context, backend)

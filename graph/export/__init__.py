@@ -6,7 +6,6 @@ the subgraph a query returned, never for holding the whole lineage graph.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING
 
@@ -70,7 +69,3 @@ def to_graphml(subgraph: Subgraph) -> str:
     import networkx as nx
 
     return "\n".join(nx.generate_graphml(to_networkx(subgraph))) + "\n"
-
-
-def to_json_text(subgraph: Subgraph) -> str:
-    return json.dumps(subgraph.to_json(), indent=2) + "\n"

@@ -13,14 +13,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from graph.errors import GraphError, StoreError
+from graph.errors import DumpLineError, GraphError
 from graph.model import Edge, Node, parse_time
 from graph.refs import EdgeKind, parse_ref
 from graph.store import LineageStore, UpsertResult
-
-
-class DumpLineError(StoreError):
-    """A line of a dump that cannot be loaded; nothing of that load was committed."""
 
 
 def _times(item: Node | Edge) -> dict[str, str]:

@@ -11,24 +11,18 @@ from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from itertools import islice, takewhile
 from typing import TYPE_CHECKING, Any
 
 from graph import collector
 from graph.model import from_micros
-from graph.queries.walk_sql import WalkRow, fetch_rows, walk_statement
-from graph.refs import HISTORY_EDGE_KINDS, EdgeKind, NodeKind
+from graph.queries.walk_sql import Direction, WalkOptions, WalkRow, fetch_rows, walk_statement
+from graph.refs import EdgeKind, NodeKind
 
 if TYPE_CHECKING:
     from graph.store import LineageStore
 
 IMPACT_KINDS = frozenset({NodeKind.MODEL, NodeKind.DEPLOYMENT, NodeKind.INCIDENT})
-
-
-class Direction(StrEnum):
-    UPSTREAM = "upstream"
-    DOWNSTREAM = "downstream"
 
 
 @dataclass(slots=True)  # not frozen: frozen __init__ costs ~2× on 100k-node closures
@@ -116,33 +110,6 @@ class Subgraph:
             ],
             "truncated": self.truncated,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class WalkOptions:
-    """What a walk follows and keeps. `depth=None` is unlimited; `max_nodes=None` uncapped."""
-
-    depth: int | None = None
-    node_kinds: frozenset[NodeKind] | None = None
-    edge_kinds: frozenset[EdgeKind] | None = None
-    include_history: bool = False
-    max_nodes: int | None = None
-    as_of: datetime | None = None
-
-    def edge_filter(self) -> tuple[str, list[str]]:
-        """The SQL condition on `e.kind` and its values.
-
-        Following everything but history is written `NOT IN (history)`: an `IN` list of the
-        followed kinds would make SQLite probe the (dst_id, kind) index once per kind per node.
-        """
-        if self.edge_kinds:
-            kinds = set(self.edge_kinds)
-            if not self.include_history:
-                kinds -= HISTORY_EDGE_KINDS
-            return "e.kind IN :edge_kinds", sorted(kind.value for kind in kinds) or [""]
-        if self.include_history:
-            return "1 = 1", []
-        return "e.kind NOT IN :edge_kinds", sorted(kind.value for kind in HISTORY_EDGE_KINDS)
 
 
 _EDGE_KIND = {kind.value: kind for kind in EdgeKind}

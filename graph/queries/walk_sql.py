@@ -1,4 +1,4 @@
-"""The SQL of a lineage walk.
+"""The SQL of a lineage walk, and the direction and options it is written from.
 
 A walk returns one row per followed edge into the walked nodes, with the far end's ref, kind
 and time, plus one row per root: `(near_id, edge_kind, far_id, far_ref, far_kind, far_at)`,
@@ -9,13 +9,49 @@ where `near`/`far` name the edge ends toward and away from the roots and root ro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from graph.model import to_micros
+from graph.refs import HISTORY_EDGE_KINDS, EdgeKind, NodeKind
 
 if TYPE_CHECKING:
-    from graph.queries import Direction, WalkOptions
     from graph.store import LineageStore
+
+
+class Direction(StrEnum):
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    """What a walk follows and keeps. `depth=None` is unlimited; `max_nodes=None` uncapped."""
+
+    depth: int | None = None
+    node_kinds: frozenset[NodeKind] | None = None
+    edge_kinds: frozenset[EdgeKind] | None = None
+    include_history: bool = False
+    max_nodes: int | None = None
+    as_of: datetime | None = None
+
+    def edge_filter(self) -> tuple[str, list[str]]:
+        """The SQL condition on `e.kind` and its values.
+
+        Following everything but history is written `NOT IN (history)`: an `IN` list of the
+        followed kinds would make SQLite probe the (dst_id, kind) index once per kind per node.
+        """
+        if self.edge_kinds:
+            kinds = set(self.edge_kinds)
+            if not self.include_history:
+                kinds -= HISTORY_EDGE_KINDS
+            return "e.kind IN :edge_kinds", sorted(kind.value for kind in kinds) or [""]
+        if self.include_history:
+            return "1 = 1", []
+        return "e.kind NOT IN :edge_kinds", sorted(kind.value for kind in HISTORY_EDGE_KINDS)
+
 
 WalkRow = tuple[Any, ...]  # (near_id | None, edge_kind | None, far_id, far_ref, far_kind, at)
 
@@ -24,8 +60,6 @@ def walk_statement(
     direction: Direction, options: WalkOptions, roots: list[str]
 ) -> tuple[str, dict[str, Any]]:
     """The walk's SQL with `:named` parameters, and their values."""
-    from graph.queries import Direction
-
     near, far = ("dst_id", "src_id") if direction is Direction.UPSTREAM else ("src_id", "dst_id")
     kind_filter, kinds = options.edge_filter()
     params: dict[str, Any] = {"roots": roots}

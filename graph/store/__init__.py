@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 BATCH_SIZE = 5_000
 ANALYZE_AFTER_ROWS = 10_000
-DEFAULT_DB_PATH = Path(".agentops") / "lineage.db"
 T = TypeVar("T")
 
 
@@ -45,10 +44,6 @@ class UpsertResult:
 class GraphCounts:
     nodes: dict[str, int]
     edges: dict[str, int]
-
-
-def default_url(project_root: Path) -> str:
-    return f"sqlite:///{(project_root / DEFAULT_DB_PATH).resolve()}"
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

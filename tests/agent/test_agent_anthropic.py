@@ -11,10 +11,10 @@ import pytest
 
 from agentops.agent.backends.anthropic import AnthropicBackend
 from agentops.agent.backends.base import DEFAULT_MODEL
-from agentops.agent.errors import AgentCancelled, ModelBackendError
 from agentops.agent.events import TextDelta, ToolResult
 from agentops.agent.loop import Conversation
 from agentops.agent.tools import ToolContext
+from agentops.errors import AgentCancelled, ModelBackendError
 from tests.agent.fake_messages_api import (
     Error,
     FakeMessagesAPI,

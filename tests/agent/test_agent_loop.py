@@ -7,7 +7,6 @@ import threading
 
 import pytest
 
-from agentops.agent.errors import AgentCancelled, ModelBackendError
 from agentops.agent.events import (
     AnswerFailed,
     AnswerFinished,
@@ -17,11 +16,12 @@ from agentops.agent.events import (
     ToolResult,
     TurnFinished,
 )
-from agentops.agent.loop import AgentLimits, Conversation
+from agentops.agent.loop import AgentLimits, Conversation, resume
 from agentops.agent.messages import ModelReply, ModelRequest, ToolCall, ToolResultsTurn, Usage
 from agentops.agent.prompts import TOOL_LIMIT_NOTE
 from agentops.agent.tools import ToolContext
-from agentops.agent.transcript import conversations_about, load_conversation, resume
+from agentops.agent.transcript import conversations_about, load_conversation
+from agentops.errors import AgentCancelled, ModelBackendError
 
 
 class ScriptedBackend:

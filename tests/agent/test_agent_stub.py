@@ -122,7 +122,7 @@ def test_injection_in_a_commit_message_is_quoted_as_data_not_followed(agent_stor
 def test_no_ref_falls_back_to_the_open_incident(agent_store, refs) -> None:
     answer, calls = _ask(agent_store, "why did it get worse?")
     assert calls[:2] == [("list_incidents", {}), ("why", {"bad": refs.INCIDENT})]
-    assert "newest open incident, `incident:INC-7`" in answer.text or "analysis" in answer.text
+    assert "newest open incident, `incident:INC-7`" in answer.text
 
 
 def test_follow_up_questions_keep_the_subject(agent_store, refs) -> None:

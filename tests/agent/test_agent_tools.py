@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import replace
 
 import pytest
@@ -168,15 +167,11 @@ def test_commit_text_is_fenced_and_cannot_break_out(run, refs) -> None:
     assert "&lt;/untrusted-data>" in body
 
 
-def test_a_missing_analysis_is_an_error_result_not_a_crash(run, refs, monkeypatch) -> None:
-    for module in ("rootcause", "checklist", "rollback", "postmortem"):
-        monkeypatch.setitem(sys.modules, f"agentops.analysis.{module}", None)  # import fails
-    out = run("why", bad="INC-7")
-    assert out.is_error and out.data.startswith("error: the rootcause analysis is not available")
-    assert "hint: answer from the graph tools" in out.data
-    assert out.refs == (refs.INCIDENT,)  # resolved before the analysis was needed
-    assert run("rollback_plan", bad="recsys/2").is_error
-    assert "no node matches" in run("why", bad="recsys/99").data  # a bad ref is reported first
+def test_an_analysis_tool_given_a_bad_ref_answers_with_an_error_result(run, refs) -> None:
+    out = run("why", bad="INC-7", good="recsys/99")
+    assert out.is_error and "no node matches 'recsys/99'" in out.data
+    assert out.refs == (refs.INCIDENT,)  # what was resolved before the failure is kept
+    assert "no node matches" in run("why", bad="recsys/99").data
 
 
 def test_no_tool_writes_to_the_store(run, refs, agent_store) -> None:

@@ -18,11 +18,8 @@ from agentops.analysis.checklist.expectations import (
     dataset_expectation,
     env_name,
 )
-from agentops.analysis.checklist.pytest_file import (
-    ChecklistError,
-    python_literal,
-    render_pytest,
-)
+from agentops.analysis.checklist.pytest_file import python_literal, render_pytest
+from agentops.errors import ChecklistError
 from graph.model import Node
 from graph.profile import profile_attrs
 

@@ -147,7 +147,7 @@ def test_report_is_computed_when_not_given(hand: HandGraph) -> None:
 
 
 def test_no_good_version_means_no_data_tests(hand: HandGraph) -> None:
-    from agentops.analysis.checklist.pytest_file import ChecklistError
+    from agentops.errors import ChecklistError
 
     report = replace(hand.report, good=None, good_run=None)
     result = suggest(hand.store, "INC-1", report=report)

@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from graph.errors import DumpLineError
 from graph.export import to_dot, to_graphml, to_mermaid, to_networkx
-from graph.export.dump import DumpLineError, dump, load
+from graph.export.dump import dump, load
 from graph.queries import upstream
 from graph.store import LineageStore, open_store
 

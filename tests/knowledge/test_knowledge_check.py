@@ -64,13 +64,13 @@ def test_references_may_point_at_runbooks_in_the_same_folder(
     assert check_folder(path.parent) == []
 
 
-def test_library_check_folder_resolves_against_that_library(
+def test_check_folder_resolves_against_the_given_library(
     write_card: Callable[..., Path], tmp_path: Path
 ) -> None:
     runbooks = write_card("call-the-vendor", kind="runbook", folder=tmp_path / "shared")
     team = write_card("team-mode", remediation=["call-the-vendor"], folder=tmp_path / "team")
     assert [p.field for p in check_folder(team.parent)] == ["remediation"]
-    assert load_library([runbooks.parent]).check_folder(team.parent) == []
+    assert check_folder(team.parent, library=load_library([runbooks.parent])) == []
 
 
 def test_duplicate_ids_are_errors(write_card: Callable[..., Path]) -> None:

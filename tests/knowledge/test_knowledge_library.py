@@ -148,8 +148,8 @@ def test_import_knowledge_is_cheap_and_has_no_side_effects() -> None:
 
 def test_knowledge_never_imports_agentops_or_graph() -> None:
     loaded = _run(
-        "import sys; from knowledge import load_library; "
-        "library = load_library(); library.search('schema'); library.check_folder; "
+        "import sys; from knowledge import check_folder, load_library; "
+        "library = load_library(); library.search('schema'); "
         "print(sorted(m.split('.')[0] for m in sys.modules "
         "if m.split('.')[0] in ('agentops', 'graph')))"
     )

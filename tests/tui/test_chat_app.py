@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from agentops.agent.errors import AgentCancelled
 from agentops.agent.messages import ModelReply, ModelRequest, Usage
+from agentops.errors import AgentCancelled
 from agentops.tui.chat_input import ChatInput
 from agentops.tui.conversation import AnswerView, NoteView, ToolCallLine, UserMessage
 from agentops.tui.header import ChatHeader

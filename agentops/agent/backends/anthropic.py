@@ -22,7 +22,6 @@ from typing import Any
 
 from agentops.agent.backends.anthropic_errors import malformed, translate
 from agentops.agent.backends.base import TextSink
-from agentops.agent.errors import AgentCancelled, ModelBackendError
 from agentops.agent.messages import (
     AssistantTurn,
     ModelReply,
@@ -33,6 +32,7 @@ from agentops.agent.messages import (
     Usage,
     UserTurn,
 )
+from agentops.errors import AgentCancelled, ModelBackendError
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_TIMEOUT = 90.0  # seconds; for a stream, the longest wait for the next chunk

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from agentops.agent.errors import ModelBackendError
+from agentops.errors import ModelBackendError
 
 STUB_HINT = "try again in a minute, or use --model stub for the offline answer"
 

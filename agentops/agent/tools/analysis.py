@@ -2,45 +2,26 @@
 postmortem. Thin wrappers over `agentops.analysis`, which does the deterministic work; the
 model explains and cross-checks it.
 
-The analysis modules are imported when a tool runs. If one is missing (a partial install, or a
-checkout where it has not landed yet) the tool answers with an error the model can read, and
-the other tools keep working.
+Each analysis is imported when its tool first runs: the TUI imports the tools on start, and
+most questions never need a root-cause ranking or a rollback plan.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
-from agentops.agent.tools import Tool, ToolContext
-from agentops.agent.tools.lineage import REF
-from agentops.errors import AgentOpsError
+from agentops.agent.tools.base import REF, Tool, ToolContext
 
 MAX_SUSPECTS = 6
 MAX_EVIDENCE = 5
 
 
-class AnalysisUnavailable(AgentOpsError):
-    """An analysis module the tool needs cannot be imported."""
-
-
-def _analysis(module: str) -> Any:
-    try:
-        return import_module(f"agentops.analysis.{module}")
-    except ImportError as exc:
-        raise AnalysisUnavailable(
-            f"the {module} analysis is not available ({exc})",
-            hint="answer from the graph tools (lineage_diff, code_diff, dataset_profile_diff)",
-        ) from None
-
-
 def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, Any]:
+    from agentops.analysis.rootcause import explain
+
     bad_ref = context.resolve(bad)
     good_ref = context.resolve(good) if good else None
-    rootcause = _analysis("rootcause")
-    report = rootcause.explain(
-        context.store, bad_ref, good_ref, as_of=context.as_of, library=context.library
-    )
+    report = explain(context.store, bad_ref, good_ref, as_of=context.as_of, library=context.library)
     data = report.to_json()
     suspects = list(data.get("suspects") or [])
     for suspect in suspects:
@@ -63,31 +44,33 @@ def _without_empty(record: dict[str, Any]) -> dict[str, Any]:
 
 def suggest_checklist(context: ToolContext, ref: str) -> str:
     """The analysis' Markdown: written for people, and denser for a model than its JSON."""
+    from agentops.analysis.checklist import suggest
+
     target = context.resolve(ref)
-    checklist = _analysis("checklist")
-    return checklist.suggest(context.store, target, library=context.library).to_markdown()
+    return suggest(context.store, target, library=context.library).to_markdown()
 
 
 def rollback_plan(context: ToolContext, bad: str, to: str | None = None) -> str:
+    from agentops.analysis.rollback import plan as plan_rollback
+
     bad_ref = context.resolve(bad)
     target = context.resolve(to) if to else None
-    rollback = _analysis("rollback")
-    plan = rollback.plan(context.store, bad_ref, to=target, library=context.library)
+    plan = plan_rollback(context.store, bad_ref, to=target, library=context.library)
     return plan.to_markdown()
 
 
 def draft_postmortem(context: ToolContext, incident: str) -> str:
     """The draft quotes earlier saved conversations about the incident (the investigation)."""
     from agentops.agent.transcript import conversations_about
+    from agentops.analysis.postmortem import draft
 
     incident_ref = context.resolve(incident)
-    postmortem = _analysis("postmortem")
     exchanges = [
         exchange
         for transcript in conversations_about(context.store, incident_ref)
         for exchange in transcript.exchanges
     ]
-    return postmortem.draft(
+    return draft(
         context.store, incident_ref, library=context.library, conversation=exchanges or None
     )
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agentops.agent.tools import Tool, ToolContext
+from agentops.agent.tools.base import REF, Tool, ToolContext
 
 if TYPE_CHECKING:
     from graph.model import Node
 
-REF = {"type": "string", "description": "A ref or short form: model:recsys/7, recsys/7, a sha."}
 DEFAULT_DEPTH = 5  # incident ← deployment ← model ← run ← dataset/config/commit
 DEPTH = {"type": "integer", "minimum": 1, "maximum": 10, "description": "Max steps (default 5)."}
 KINDS = {

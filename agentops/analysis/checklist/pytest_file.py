@@ -28,13 +28,9 @@ from agentops.analysis.checklist.expectations import (
     DatasetExpectation,
     env_name,
 )
-from agentops.errors import AgentOpsError
+from agentops.errors import ChecklistError
 
 ROOT_ENV = "AGENTOPS_DATA_ROOT"
-
-
-class ChecklistError(AgentOpsError):
-    """A checklist that cannot be produced as asked (e.g. no profiled data for a pytest file)."""
 
 
 def plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentops.analysis.incidents import files as files
-from agentops.analysis.incidents.files import IncidentError
+from agentops.errors import IncidentError
 from graph.model import Edge, Node, parse_time, utc_now
 from graph.refs import EdgeKind, NodeKind, incident_ref
 from graph.store import LineageStore

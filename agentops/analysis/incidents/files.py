@@ -13,15 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from agentops.analysis.atomic_write import write_atomic
-from agentops.errors import AgentOpsError
+from agentops.errors import IncidentError
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 NUMBERED_ID = re.compile(r"^INC-(\d{1,12})$")
 DEFAULT_FOLDER = "incidents"
-
-
-class IncidentError(AgentOpsError):
-    """An incident cannot be opened, found or closed as asked."""
 
 
 def check_id(incident_id: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
-from agentops.errors import AgentOpsError
+from agentops.errors import RollbackError
 from graph.model import Edge, Node, utc_now
 from graph.refs import EdgeKind, NodeKind, deployment_ref, model_ref
 
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 APPLIED_BY = "agentops rollback apply"
-
-
-class RollbackError(AgentOpsError):
-    """A plan that cannot be applied: unreadable, edited, not an alias move, or stale."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from typing import Any
 from agentops.agent.backends.base import DEFAULT_MODEL, STUB_MODEL, TextSink
 from agentops.agent.backends.stub.answer import write_answer
 from agentops.agent.backends.stub.intent import NEEDS_SUBJECT, Intent, classify, ref_candidates
-from agentops.agent.errors import AgentCancelled
 from agentops.agent.messages import (
     AssistantTurn,
     ModelReply,
@@ -33,6 +32,7 @@ from agentops.agent.messages import (
     UserTurn,
     estimate_tokens,
 )
+from agentops.errors import AgentCancelled
 
 STREAM_CHUNK = 48  # characters per streamed text delta
 
