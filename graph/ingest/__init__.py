@@ -63,7 +63,8 @@ class Key:
 class Parameter:
     """A parameter of `agentops ingest <name>` only: a positional argument unless it has
     `flags` (`("--rev",)`, or `("--metric-history/--no-metric-history",)` for a switch pair).
-    `type` is one of str, bool, Path, list[str], list[Path]."""
+    `type` is one of str, bool, Path, list[str], list[Path]; `ctx` and `json` are taken (every
+    command has `--json`)."""
 
     name: str
     type: Any
@@ -166,6 +167,11 @@ class Source(ABC):
     ) -> SourceOptions:
         """Check the `[sources.<name>]` table against `keys`, fill in defaults and resolve its
         paths against `root`; IngestError names the key that is wrong."""
+        if table is not None and not isinstance(table, Mapping):
+            raise IngestError(
+                f"[sources.{self.name}] in agentops.toml must be a table",
+                hint=f"write [sources.{self.name}] on a line of its own, its keys below",
+            )
         table = dict(table or {})
         resolved = {
             key.name: _resolve(self.name, key, table.get(key.name), root) for key in self.keys

@@ -88,6 +88,7 @@ def test_a_registered_source_gets_its_ingest_command(
     assert main(["ingest", "notes", "--help"]) == 0
     usage = capsys.readouterr().out
     assert "[PATH]" in usage and "--shout" in usage and "--json" in usage
+    assert "[sources.notes] in agentops.toml:" in usage and "label: string" in usage
     (project / "mine.txt").write_text("first\nsecond\n")
     assert main(["ingest", "notes", "mine.txt", "--shout", "--json"]) == 0
     captured = capsys.readouterr()

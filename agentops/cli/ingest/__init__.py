@@ -76,8 +76,21 @@ def source_command(source: Source) -> click.Command:
         )
     )
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    info = CommandInfo(name=source.name, callback=command, help=source.help)
+    info = CommandInfo(
+        name=source.name, callback=command, help=source.help, epilog=_table_help(source)
+    )
     return get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+
+
+def _table_help(source: Source) -> str | None:
+    """What the command falls back on: its agentops.toml table, one key a line."""
+    if not source.keys:
+        return None
+    lines = [f"[sources.{source.name}] in agentops.toml:"]
+    for key in source.keys:
+        default = "" if key.default in (None, []) else f" (default {key.default!r})"
+        lines.append(f"  {key.name}: {key.kind}{default}{f' - {key.help}' if key.help else ''}")
+    return "\b\n" + "\n".join(lines)
 
 
 def _signature_parameter(parameter: Parameter) -> inspect.Parameter:
