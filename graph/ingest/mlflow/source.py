@@ -48,12 +48,15 @@ class MlflowSource(Source):
         self, store: LineageStore, options: SourceOptions, progress: Progress | None
     ) -> IngestReport:
         from graph.ingest.mlflow import ingest_mlflow
-        from graph.ingest.mlflow.client import resolve_tracking_uri
+        from graph.ingest.mlflow.client import masked_uri, resolve_tracking_uri
 
         arguments = options.arguments
         uri = resolve_tracking_uri(
             arguments.get("tracking_uri"), options.table["tracking_uri"], options.root
         )
+
+        if progress:
+            progress(f"reading MLflow at {masked_uri(uri)}", 0, None)
 
         def read(stage: str, count: int) -> None:
             if progress:
