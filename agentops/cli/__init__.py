@@ -28,7 +28,7 @@ from agentops.cli.rollback import rollback_app
 from agentops.cli.why import why
 
 if TYPE_CHECKING:
-    from agentops.sync import SourceOutcome
+    from graph.ingest import IngestReport
 
 app = typer.Typer(
     name="agentops",
@@ -111,9 +111,9 @@ def sync(
         def started(source: str) -> None:
             status.update(f"syncing {source}…")
 
-        def done(outcome: SourceOutcome) -> None:
+        def done(outcome: IngestReport) -> None:
             mark, style = ("ok", "green") if outcome.ok else ("FAILED", "red")
-            console.print(f"[{style}]{mark:>6}[/] {outcome.source}: ", end="")
+            console.print(f"[{style}]{mark:>6}[/] ", end="")
             console.print(outcome.summary, markup=False, highlight=False)
             for problem in outcome.problems[:10]:
                 console.print(f"         {problem}", markup=False, highlight=False, style="yellow")

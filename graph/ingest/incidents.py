@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import GraphError, IngestError
+from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
 from graph.model import Edge, Node, parse_time
 from graph.refs import EdgeKind, incident_ref, parse_ref
 from graph.store import LineageStore
@@ -94,3 +95,32 @@ def ingest_incidents(store: LineageStore, paths: Iterable[Path]) -> IncidentRepo
         report.incidents.append(node.ref)
     store.upsert(nodes, edges)
     return report
+
+
+class IncidentsSource(Source):
+    name = "incidents"
+    help = (
+        "Read incident files (one JSON object each, docs/conventions.md) as incident nodes "
+        "linked from what they affect."
+    )
+    keys = (Key("paths", "paths", [], "incident files or folders of *.json files"),)
+    parameters = (
+        Parameter(
+            "paths", list[Path], "Incident files or folders; default: [sources.incidents] paths."
+        ),
+    )
+
+    def ingest(
+        self, store: LineageStore, options: SourceOptions, progress: Progress | None
+    ) -> IngestReport:
+        report = ingest_incidents(store, options.arguments.get("paths") or options.table["paths"])
+        problems = f"; {len(report.problems)} not read" if report.problems else ""
+        return IngestReport(
+            self.name,
+            f"incidents: {len(report.incidents)} incidents{problems}",
+            list(report.problems),
+            details=report.to_json(),
+        )
+
+
+SOURCE = IncidentsSource()

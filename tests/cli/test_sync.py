@@ -65,11 +65,15 @@ def test_a_second_sync_reads_nothing_new(project: Path, capsys: pytest.CaptureFi
     (project / "agentops.toml").write_text(
         '[sources.git]\npath = "."\n[sources.data]\npaths = ["data/*.csv"]\n'
     )
-    assert main(["sync"]) == 0
-    capsys.readouterr()
     assert main(["sync", "--json"]) == 0
-    git = json.loads(capsys.readouterr().out)["sources"][0]
+    first = json.loads(capsys.readouterr().out)["sources"]
+    assert first[0]["nodes"]["new"] >= 3  # the commit, its config and its data file
+    assert first[1]["nodes"]["new"] == 0  # git already holds that content: one node
+    assert main(["sync", "--json"]) == 0
+    git, data = json.loads(capsys.readouterr().out)["sources"]
     assert git["source"] == "git" and git["details"]["new_commits"] == 0
+    assert git["nodes"]["new"] == git["edges"]["new"] == 0
+    assert data["nodes"] == {"new": 0, "updated": 0} and data["summary"].startswith("data: ")
 
 
 def test_an_unknown_source_is_a_clear_error(

@@ -13,19 +13,10 @@ from agentops.cli import main
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from agentops.cli.ingest import ingest_app
-    from agentops.cli.ingest.data import ingest_data
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
     (tmp_path / ".agentops").mkdir()
-    commands = list(ingest_app.registered_commands)
-    if not any(c.name == "data" for c in commands):
-        ingest_app.command("data")(ingest_data)
-    try:
-        yield tmp_path
-    finally:
-        ingest_app.registered_commands[:] = commands
+    yield tmp_path
 
 
 def test_ingest_data_json_report(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,10 @@ import sys
 
 PROBE = """
 import sys
-import agentops.cli.ingest.data, agentops.cli.ingest.mlflow
-import graph.ingest.data, graph.ingest.mlflow, graph.profile.drift
+import agentops.cli.ingest
+import graph.ingest.data.source, graph.ingest.mlflow.source, graph.profile.drift
+from graph.ingest import sources
+sources()
 print(','.join(sorted({m.split('.')[0] for m in sys.modules} & {'mlflow', 'pyarrow', 'pandas'})))
 """
 

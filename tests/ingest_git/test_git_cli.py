@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from agentops.cli import _global_options
-from agentops.cli.ingest.git import ingest_git_command
+from agentops.cli.ingest import ingest_app
 from agentops.errors import expected_errors
 
 from .ingest_git_repos import Repo
@@ -19,9 +19,7 @@ from .ingest_git_repos import Repo
 def _app() -> typer.Typer:
     app = typer.Typer()
     app.callback()(_global_options)
-    ingest = typer.Typer()
-    ingest.command("git")(ingest_git_command)
-    app.add_typer(ingest, name="ingest")
+    app.add_typer(ingest_app, name="ingest")
     return app
 
 
@@ -83,7 +81,7 @@ def test_importing_the_command_stays_light() -> None:
     import sys
 
     code = (
-        "import sys, agentops.cli.ingest.git;"
+        "import sys, agentops.cli.ingest;"
         "heavy = [m for m in ('git', 'sqlalchemy', 'yaml', 'blake3', 'graph.ingest.git')"
         " if m in sys.modules]; print(heavy)"
     )

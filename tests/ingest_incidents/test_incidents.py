@@ -66,3 +66,24 @@ def test_bad_files_are_reported_and_the_good_ones_kept(
 def test_a_missing_folder_is_an_error(sample_store: LineageStore, tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="no such incident file or folder"):
         ingest_incidents(sample_store, [tmp_path / "nope"])
+
+
+def test_ingest_incidents_command_reports_bad_files_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`agentops ingest incidents`, generated from the incidents source like every other."""
+    from agentops.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
+    folder = tmp_path / "incidents"
+    write(folder, "a-good.json", {**INCIDENT, "affects": []})
+    (tmp_path / "agentops.toml").write_text('[sources.incidents]\npaths = ["incidents"]\n')
+    assert main(["ingest", "incidents", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"incidents": ["incident:INC-1001"], "problems": []}
+    assert "incidents: 1 incidents" in captured.err
+    write(folder, "b-broken.json", "{not json")
+    assert main(["ingest", "incidents", str(folder / "b-broken.json")]) == 1
+    err = capsys.readouterr().err
+    assert "b-broken.json: not a readable JSON file" in err and "1 not read" in err

@@ -25,18 +25,9 @@ REPORT_KEYS = {
 
 @pytest.fixture
 def cli(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from agentops.cli.ingest import ingest_app
-    from agentops.cli.ingest.mlflow import ingest_mlflow
-
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
     (project_root / ".agentops").mkdir()
-    commands = list(ingest_app.registered_commands)
-    if not any(c.name == "mlflow" for c in commands):
-        ingest_app.command("mlflow")(ingest_mlflow)
-    try:
-        yield project_root
-    finally:
-        ingest_app.registered_commands[:] = commands
+    yield project_root
 
 
 def test_uri_from_agentops_toml_and_json_report(

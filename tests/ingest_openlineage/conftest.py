@@ -29,22 +29,13 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     fresh project folder (its store at .agentops/lineage.db)."""
     from agentops.cli import app
     from agentops.cli.export import export_app
-    from agentops.cli.ingest import ingest_app
-    from agentops.cli.ingest.dvc import ingest_dvc
-    from agentops.cli.ingest.openlineage import ingest_openlineage
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
-    commands, groups = list(ingest_app.registered_commands), list(app.registered_groups)
-    names = {command.name for command in ingest_app.registered_commands}
-    if "openlineage" not in names:  # until agentops/cli/ingest/__init__.py registers them
-        ingest_app.command("openlineage")(ingest_openlineage)
-    if "dvc" not in names:
-        ingest_app.command("dvc")(ingest_dvc)
+    groups = list(app.registered_groups)
     if "export" not in {group.name for group in app.registered_groups}:
         app.add_typer(export_app, name="export")
     try:
         yield tmp_path
     finally:
-        ingest_app.registered_commands[:] = commands
         app.registered_groups[:] = groups

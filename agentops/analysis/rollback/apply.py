@@ -8,9 +8,8 @@ move the registry is read back, and the move is written to the lineage graph as 
 node `deploy:<model>/<alias>@<time>` with a model→deployment `deployed` edge (and a `previous`
 edge from the deployment it replaces), the way the MLflow ingest records the moves it sees.
 The ingest's own view of the alias is updated too, so its next run does not record the same
-move a second time.
-
-`import mlflow` happens only here, inside `apply_plan`.
+move a second time. The registry and the record go through the MLflow package's public adapter
+(`graph.ingest.mlflow.registry_client`); `import mlflow` happens there, inside `apply_plan`.
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
 from agentops.errors import RollbackError
-from graph.model import Edge, Node, utc_now
-from graph.refs import EdgeKind, NodeKind, deployment_ref, model_ref
+from graph.model import utc_now
+from graph.refs import model_ref
 
 if TYPE_CHECKING:
     from graph.store import LineageStore
@@ -128,7 +127,7 @@ def resolve_uri(
     """--tracking-uri, else the plan's registry, else MLFLOW_TRACKING_URI, else agentops.toml
     (a relative SQLite path there is relative to the project root). A plan's URI whose password
     was masked (`***`) cannot be used to connect and is skipped."""
-    from graph.ingest.mlflow.client import resolve_tracking_uri
+    from graph.ingest.mlflow.registry_client import resolve_tracking_uri
 
     recorded = plan.move.tracking_uri
     if explicit:
@@ -140,18 +139,15 @@ def resolve_uri(
     return resolve_tracking_uri(None, configured, root)
 
 
-def _alias_now(client: Any, model: str, alias: str) -> str | None:
-    aliases = client.get_registered_model(model).aliases or {}
-    version = aliases.get(alias)
-    return str(version) if version is not None else None
-
-
 def apply_plan(
     store: LineageStore, plan: LoadedPlan, tracking_uri: str, *, now: datetime | None = None
 ) -> ApplyResult:
     """Move the alias as the plan says, check it took, and record the move in the graph."""
-    from graph.ingest.mlflow.client import connect, masked_uri
-    from graph.ingest.mlflow.registry import iso_ms
+    from graph.ingest.mlflow.registry_client import (
+        masked_uri,
+        move_deployment_ref,
+        open_registry,
+    )
 
     move = plan.move
     target = model_ref(move.model, move.to_version)
@@ -160,9 +156,9 @@ def apply_plan(
             f"{target} is not in the lineage graph",
             hint="run `agentops sync` (or `agentops ingest mlflow`) and make a fresh plan",
         )
-    with connect(tracking_uri) as client:
-        client.get_model_version(move.model, move.to_version)  # raises if it is not registered
-        current = _alias_now(client, move.model, move.alias)
+    with open_registry(tracking_uri) as registry:
+        registry.check_version(move.model, move.to_version)  # raises if it is not registered
+        current = registry.alias_target(move.model, move.alias)
         if current != move.from_version:
             where = f"version {current}" if current else "nothing"
             expected = f"version {move.from_version}" if move.from_version else "nothing"
@@ -171,108 +167,44 @@ def apply_plan(
                 "as the plan expected: someone moved it since the plan was made",
                 hint="make a fresh plan: agentops rollback plan BAD --json --out plan.json",
             )
-        client.set_registered_model_alias(move.model, move.alias, move.to_version)
-        after = _alias_now(client, move.model, move.alias)
+        after = registry.move_alias(move.model, move.alias, move.to_version)
     if after != move.to_version:
         raise RollbackError(
             f"the registry reports alias {move.alias} at version {after} after the move",
             hint="check the registry by hand before anything else",
         )
     moved_at = now or utc_now()
-    ref = deployment_ref(move.model, move.alias, iso_ms(moved_at))
-    recorded = record_move(store, plan, tracking_uri, ref, moved_at)
+    recorded = record_move(store, plan, tracking_uri, moved_at)
+    ref = move_deployment_ref(move.model, move.alias, moved_at)
     return ApplyResult(move, masked_uri(tracking_uri), ref, recorded)
 
 
-def record_move(
-    store: LineageStore, plan: LoadedPlan, uri: str, ref: str, moved_at: datetime
-) -> bool:
-    """Write the deployment node and its edges in one transaction; then bring the MLflow
-    ingest's saved view of this alias up to date. Returns False if the graph write failed."""
+def record_move(store: LineageStore, plan: LoadedPlan, uri: str, moved_at: datetime) -> bool:
+    """Write the move to the lineage graph, with the plan it carried out; False if the graph
+    write failed (the registry has moved all the same)."""
     from graph.errors import StoreError
-    from graph.ingest.mlflow.client import masked_uri
-    from graph.ingest.mlflow.registry import iso_ms
+    from graph.ingest.mlflow.registry_client import record_alias_move
 
     move = plan.move
-    target = model_ref(move.model, move.to_version)
-    previous = _previous_deployment(store, move)
-    attrs = {
-        "by": APPLIED_BY,
-        "model": move.model,
-        "alias": move.alias,
-        "kind": "alias",
-        "version": move.to_version,
-        "model_ref": target,
-        "from_version": move.from_version,
-        "to_version": move.to_version,
-        "previous_version": move.from_version,
-        "moved_at": iso_ms(moved_at),
-        "time_basis": "applied",
-        "plan": plan.digest,
-        "plan_file": str(plan.path.resolve()),
-        "bad": plan.data.get("bad"),
-        "incident": plan.data.get("incident"),
-        "tracking_uri": masked_uri(uri),
-        "origin": "agentops",
-    }
-    edges = [Edge(target, ref, EdgeKind.DEPLOYED, {"alias": move.alias}, moved_at)]
-    if previous:
-        edges.append(Edge(previous, ref, EdgeKind.PREVIOUS, {}, moved_at))
-    nodes = [Node.make(ref, attrs, moved_at)]
-    for version, aliases in _alias_lists(store, move).items():
-        node = store.get(version)
-        if node is not None:
-            node.attrs["aliases"] = aliases
-            nodes.append(node)
     try:
-        store.upsert(nodes, edges)
+        record_alias_move(
+            store,
+            model=move.model,
+            alias=move.alias,
+            from_version=move.from_version,
+            to_version=move.to_version,
+            moved_at=moved_at,
+            tracking_uri=uri,
+            attrs={
+                "by": APPLIED_BY,
+                "time_basis": "applied",
+                "plan": plan.digest,
+                "plan_file": str(plan.path.resolve()),
+                "bad": plan.data.get("bad"),
+                "incident": plan.data.get("incident"),
+                "origin": "agentops",
+            },
+        )
     except StoreError:
         return False
-    _update_ingest_view(store, move, ref, moved_at, uri)
     return True
-
-
-def _previous_deployment(store: LineageStore, move: AliasMove) -> str | None:
-    moves = store.find(NodeKind.DEPLOYMENT, name=f"{move.model}/{move.alias}")
-    return moves[-1].ref if moves else None
-
-
-def _alias_lists(store: LineageStore, move: AliasMove) -> dict[str, list[str]]:
-    """The new alias lists of the two versions the move touched."""
-    out: dict[str, list[str]] = {}
-    for version in filter(None, (move.from_version, move.to_version)):
-        ref = model_ref(move.model, version)
-        node = store.get(ref)
-        if node is None:
-            continue
-        aliases = set(node.attrs.get("aliases") or []) - {move.alias}
-        if version == move.to_version:
-            aliases.add(move.alias)
-        out[ref] = sorted(aliases)
-    return out
-
-
-def _update_ingest_view(
-    store: LineageStore, move: AliasMove, ref: str, moved_at: datetime, uri: str
-) -> None:
-    """Tell the MLflow ingest that this move is already recorded. Its state keeps, per tracking
-    URI and alias, the version it last saw and the deployment node it wrote; the URI it used is
-    the one applied to, or the one it recorded on the model version."""
-    from graph.ingest.mlflow import state_namespace
-    from graph.ingest.mlflow.registry import iso_ms, pointer_key
-
-    node = store.get(model_ref(move.model, move.to_version))
-    recorded = node.attrs.get("tracking_uri") if node else None
-    seen = iso_ms(moved_at)
-    for candidate in dict.fromkeys(u for u in (uri, recorded) if isinstance(u, str)):
-        namespace = state_namespace(candidate)
-        pointers = dict(store.get_state(namespace, ["pointers"]).get("pointers") or {})
-        if not pointers:
-            continue  # that URI was never ingested: nothing to keep in step
-        pointers[pointer_key(move.model, move.alias)] = {
-            "version": move.to_version,
-            "deploy": ref,
-            "seen_at": seen,
-            "last_seen_at": seen,
-        }
-        store.put_state(namespace, {"pointers": pointers})
