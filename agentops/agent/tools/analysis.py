@@ -1,6 +1,7 @@
 """Analysis tools: rank suspects (`why`), suggest checklist tests, plan a rollback, draft a
-postmortem. Thin wrappers over `agentops.analysis`, which does the deterministic work; the
-model explains and cross-checks it.
+postmortem. Thin wrappers over the project's analysis (`agentops.project`), which does the
+deterministic work with the team's cards and remembers it for the chat's panels; the model
+explains and cross-checks it.
 
 The analysis modules are imported when a tool runs. If one is missing (a partial install, or a
 checkout where it has not landed yet) the tool answers with an error the model can read, and
@@ -24,9 +25,10 @@ class AnalysisUnavailable(AgentOpsError):
     """An analysis module the tool needs cannot be imported."""
 
 
-def _analysis(module: str) -> Any:
+def _require(module: str) -> None:
+    """Import the analysis the tool is about to run, so a missing one is a readable error."""
     try:
-        return import_module(f"agentops.analysis.{module}")
+        import_module(f"agentops.analysis.{module}")
     except ImportError as exc:
         raise AnalysisUnavailable(
             f"the {module} analysis is not available ({exc})",
@@ -37,10 +39,8 @@ def _analysis(module: str) -> Any:
 def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, Any]:
     bad_ref = context.resolve(bad)
     good_ref = context.resolve(good) if good else None
-    rootcause = _analysis("rootcause")
-    report = rootcause.explain(
-        context.store, bad_ref, good_ref, as_of=context.as_of, library=context.library
-    )
+    _require("rootcause")
+    report = context.project.explain(bad_ref, good_ref, as_of=context.as_of)
     data = report.to_json()
     suspects = list(data.get("suspects") or [])
     for suspect in suspects:
@@ -64,16 +64,15 @@ def _without_empty(record: dict[str, Any]) -> dict[str, Any]:
 def suggest_checklist(context: ToolContext, ref: str) -> str:
     """The analysis' Markdown: written for people, and denser for a model than its JSON."""
     target = context.resolve(ref)
-    checklist = _analysis("checklist")
-    return checklist.suggest(context.store, target, library=context.library).to_markdown()
+    _require("checklist")
+    return context.project.checklist(target).to_markdown()
 
 
 def rollback_plan(context: ToolContext, bad: str, to: str | None = None) -> str:
     bad_ref = context.resolve(bad)
     target = context.resolve(to) if to else None
-    rollback = _analysis("rollback")
-    plan = rollback.plan(context.store, bad_ref, to=target, library=context.library)
-    return plan.to_markdown()
+    _require("rollback")
+    return context.project.plan_rollback(bad_ref, to=target).to_markdown()
 
 
 def draft_postmortem(context: ToolContext, incident: str) -> str:
@@ -81,15 +80,13 @@ def draft_postmortem(context: ToolContext, incident: str) -> str:
     from agentops.agent.transcript import conversations_about
 
     incident_ref = context.resolve(incident)
-    postmortem = _analysis("postmortem")
+    _require("postmortem")
     exchanges = [
         exchange
         for transcript in conversations_about(context.store, incident_ref)
         for exchange in transcript.exchanges
     ]
-    return postmortem.draft(
-        context.store, incident_ref, library=context.library, conversation=exchanges or None
-    )
+    return context.project.postmortem(incident_ref, conversation=exchanges or None)
 
 
 ANALYSIS_TOOLS: tuple[Tool, ...] = (
