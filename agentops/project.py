@@ -156,7 +156,7 @@ class Project:
         good_ref = store.resolve(good) if good else None
         return self._remember(
             ("explain", bad_ref, good_ref, as_of),
-            lambda: explain(store, bad_ref, good_ref, as_of=as_of, library=self.library),
+            lambda: explain(store, bad_ref, good=good_ref, as_of=as_of, library=self.library),
         )
 
     def checklist(self, ref: str) -> ChecklistSuggestion:
