@@ -33,11 +33,9 @@ def build_demo(
     on_step: Callable[[str], None] | None = None,
 ) -> DemoProject:
     """Build the scenario's project in `folder` (new, or empty) and ingest it."""
-    from agentops.settings import load_settings
-    from agentops.sync import sync_project
+    from agentops.project import Project
     from fixtures import DEFAULT_SCENARIO, SCENARIOS, build_project
     from graph.refs import incident_ref
-    from graph.store import open_store
 
     scenario = scenario or DEFAULT_SCENARIO
     if scenario not in SCENARIOS:
@@ -51,13 +49,12 @@ def build_demo(
     step("building the sample project: git history, data exports, MLflow training runs")
     built = build_project(root, scenario)
     step("ingesting it: git, data, MLflow, incidents")
-    settings = load_settings(root)
-    with open_store(settings.db_url) as store:
-        outcomes = sync_project(settings, store, on_start=lambda s: step(f"ingesting {s}"))
+    with Project.open(root) as project:
+        outcomes = project.sync(on_start=lambda s: step(f"ingesting {s}"))
     return DemoProject(
         root,
         scenario,
-        settings.db_url,
+        project.settings.db_url,
         incident_ref(built.incident_id),
         [o.source for o in outcomes if not o.ok],
     )

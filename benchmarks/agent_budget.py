@@ -35,6 +35,7 @@ from agentops.agent.backends.anthropic import AnthropicBackend  # noqa: E402
 from agentops.agent.backends.base import DEFAULT_MODEL  # noqa: E402
 from agentops.agent.loop import Answer, Conversation  # noqa: E402
 from agentops.agent.tools import ToolContext  # noqa: E402
+from agentops.project import Project  # noqa: E402
 from tests.agent.fake_messages_api import FakeMessagesAPI, Reply, Text, ToolUse  # noqa: E402
 
 QUESTION = "NDCG@10 of recsys dropped after the last retrain. Why did it get worse?"
@@ -109,7 +110,7 @@ def plan(incident: str) -> Any:
 def measure(scenario: str, store: Any, knowledge_dirs: tuple[Path, ...], incident: str) -> Row:
     with FakeMessagesAPI(plan(incident)) as api:
         backend = AnthropicBackend(DEFAULT_MODEL, api_key="test", base_url=api.url)
-        context = ToolContext(store, knowledge_dirs)
+        context = ToolContext(Project.for_store(store, knowledge_dirs))
         answer = Conversation(context, backend, save=False).ask(QUESTION)
     return Row(scenario, answer)
 

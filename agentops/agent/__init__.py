@@ -1,7 +1,9 @@
 """The agent: read-only tools over the graph and the analysis, a tool-use loop, model backends.
 
-    from agentops.agent import Conversation, ToolContext, make_backend, resolve_model
-    conversation = Conversation(ToolContext(store), make_backend(resolve_model(None)))
+    from agentops.agent import Conversation, ToolContext
+    from agentops.project import Project
+    project = Project.open()
+    conversation = Conversation(ToolContext(project), project.backend())
     answer = conversation.ask("why did recsys/7 get worse?", on_event=handle, cancel=event)
 
 Names are imported lazily (PEP 562): `import agentops.agent` costs nothing, and `anthropic` is

@@ -7,7 +7,7 @@ comes back, never a silent stop. Cancellation (`cancel.set()`) is checked betwee
 tool calls and, inside the backend, while a reply streams; a cancelled question leaves the
 conversation's history as it was before it.
 
-    conversation = Conversation(ToolContext(store), make_backend("stub"))
+    conversation = Conversation(ToolContext(project), project.backend("stub"))
     answer = conversation.ask("why did recsys/7 get worse?", on_event=print)
     answer.text, answer.usage.total_input, answer.tool_calls
 

@@ -102,9 +102,6 @@ def sync(
     ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
     """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
-    from agentops.sync import sync_project
-
-    cli = state(ctx)
     console = stderr()
     with console.status("syncing…") as status:
 
@@ -118,7 +115,7 @@ def sync(
             for problem in outcome.problems[:10]:
                 console.print(f"         {problem}", markup=False, highlight=False, style="yellow")
 
-        outcomes = sync_project(cli.settings, cli.store(), started, done)
+        outcomes = state(ctx).project.sync(started, done)
     if not outcomes:
         console.print("no sources declared in agentops.toml: add [sources.git] and others")
     if json:
@@ -129,7 +126,6 @@ def sync(
 
 @app.command()
 def demo(
-    ctx: typer.Context,
     folder: Annotated[
         Path | None, typer.Option("--dir", help="Build here (default: a new temp folder).")
     ] = None,
@@ -146,31 +142,30 @@ def demo(
 
     console = stderr()
     with console.status("starting…") as status:
-        project = build_demo(folder, scenario, on_step=status.update)
-    console.print(f"sample project: {project.root}", highlight=False, markup=False)
-    console.print(f"incident: {project.incident} (scenario {project.scenario})", highlight=False)
-    if project.failed_sources:
-        console.print(f"[red]ingest failed for: {', '.join(project.failed_sources)}[/]")
+        built = build_demo(folder, scenario, on_step=status.update)
+    console.print(f"sample project: {built.root}", highlight=False, markup=False)
+    console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
+    if built.failed_sources:
+        console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
         raise typer.Exit(1)
     if not no_tui:
         from agentops.cli.chat import open_chat
 
-        open_chat(project.root, incident=project.incident)
+        open_chat(built.root, incident=built.incident)
         return
-    cli = state(ctx)
-    cli.db = project.db_url
-    from agentops.analysis.rootcause import explain
+    from agentops.project import Project
     from agentops.render import lineage_tree, root_cause_view
     from graph.queries import WalkOptions, upstream
 
-    store = cli.store()
-    lineage = upstream(store, [project.incident], WalkOptions(depth=4))
-    details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
-    out = stdout()
-    out.print(lineage_tree(lineage, details))
-    out.print(root_cause_view(explain(store, project.incident)))
+    with Project.open(built.root) as project:
+        store = project.store
+        lineage = upstream(store, [built.incident], WalkOptions(depth=4))
+        details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
+        out = stdout()
+        out.print(lineage_tree(lineage, details))
+        out.print(root_cause_view(project.explain(built.incident)))
     console.print(
-        f"next: cd {project.root} && agentops chat (or agentops why {project.incident})",
+        f"next: cd {built.root} && agentops chat (or agentops why {built.incident})",
         highlight=False,
         markup=False,
     )

@@ -71,16 +71,14 @@ def ask(
     ] = False,
 ) -> None:
     """Ask the agent a question about the lineage graph (read-only: it never changes anything)."""
-    from agentops.agent.backends import make_backend, resolve_model
     from agentops.agent.loop import answer_question
     from agentops.agent.tools import ToolContext
 
-    cli = state(ctx)
-    settings = cli.settings
-    backend = make_backend(resolve_model(model, settings.raw))
+    project = state(ctx).project
+    backend = project.backend(model)
     console = stderr()
     console.print(f"answering with {backend.label}", style="dim", markup=False)
-    context = ToolContext(cli.store(), settings.knowledge_dirs)
+    context = ToolContext(project)
     printer = _Printer(console, stream_text=not json)
     answer = answer_question(question, context, backend, on_event=printer)
     printer.end_line()

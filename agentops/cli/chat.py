@@ -15,30 +15,28 @@ import typer
 from agentops.cli.context import ModelOption, state
 
 if TYPE_CHECKING:
-    from agentops.settings import ProjectSettings
+    from agentops.project import Project
 
 
 def open_chat(
-    project: ProjectSettings | Path | str,
+    project: Project | Path | str,
     incident: str | None = None,
     model: str | None = None,
 ) -> None:
     """Run the chat until the user quits.
 
-    `project` is the project's settings, its root folder (a Path: `agentops demo` passes the
-    folder it built), or a database URL (a str: the project around the current folder, with
-    that database).
+    `project` is the project, its root folder (a Path: `agentops demo` passes the folder it
+    built), or a database URL (a str: the project around the current folder, with that
+    database).
     """
-    from agentops.settings import load_settings
+    from agentops.project import Project
     from agentops.tui.app import make_app
 
     if isinstance(project, Path):
-        settings = load_settings(project)
+        project = Project.open(project)
     elif isinstance(project, str):
-        settings = load_settings(db_url=project)
-    else:
-        settings = project
-    make_app(settings=settings, incident=incident, model=model).run()
+        project = Project.open(db_url=project)
+    make_app(project, incident=incident, model=model).run()
 
 
 def chat(
@@ -50,4 +48,4 @@ def chat(
     ] = None,
 ) -> None:
     """Investigate in a terminal chat: streamed answers, lineage, suspects, plans, postmortem."""
-    open_chat(state(ctx).settings, incident=incident, model=model)
+    open_chat(state(ctx).project, incident=incident, model=model)

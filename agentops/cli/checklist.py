@@ -43,13 +43,10 @@ def suggest(
     ] = None,
 ) -> None:
     """Suggest the tests that would have caught a regression, from its causes and the lineage."""
-    from agentops.analysis.checklist import suggest as suggest_checklist
-    from knowledge import load_library
-
-    cli = state(ctx)
-    result = suggest_checklist(cli.store(), ref, library=load_library(cli.settings.knowledge_dirs))
+    project = state(ctx).project
+    result = project.checklist(ref)
     if fmt is Format.PYTEST:
-        text = result.to_pytest(data_root=cli.settings.root)
+        text = result.to_pytest(data_root=project.settings.root)
     elif fmt is Format.JSON:
         text = json.dumps(result.to_json(), indent=2, default=str) + "\n"
     else:

@@ -1,10 +1,10 @@
-"""What every CLI command shares: the consoles, the project, the store, JSON output."""
+"""What every CLI command shares: the consoles, the project, JSON output."""
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,38 +12,41 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agentops.errors import UsageError
-from agentops.settings import ProjectSettings, load_settings
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from agentops.project import Project
+    from agentops.settings import ProjectSettings
     from graph.store import LineageStore
 
 
 @dataclass(slots=True)
 class CliState:
-    """Global options, turned into settings and a store only when a command needs them."""
+    """Global options, turned into the project (settings, store, cards) when a command needs it."""
 
     db: str | None = None
-    _settings: ProjectSettings | None = None
-    _store: LineageStore | None = field(default=None, repr=False)
+    _project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        """The project around the current folder, with `--db` as its database."""
+        if self._project is None:
+            from agentops.project import Project
+
+            self._project = Project.open(db_url=self.db)
+        return self._project
 
     @property
     def settings(self) -> ProjectSettings:
-        if self._settings is None:
-            self._settings = load_settings(db_url=self.db)
-        return self._settings
+        return self.project.settings
 
     def store(self) -> LineageStore:
-        if self._store is None:
-            from graph.store import open_store
-
-            self._store = open_store(self.settings.db_url)
-        return self._store
+        return self.project.store
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._project is not None:
+            self._project.close()
 
 
 def state(ctx: typer.Context) -> CliState:

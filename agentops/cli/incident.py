@@ -71,12 +71,11 @@ def open_command(
     json: Json = False,
 ) -> None:
     """Open an incident: writes incidents/<id>.json and adds it to the graph."""
-    from agentops.analysis.incidents import Incident, open_incident
+    from agentops.analysis.incidents import Incident
 
     cli = state(ctx)
     folder = incident_folder(cli)
-    node = open_incident(
-        cli.store(),
+    node = cli.project.open_incident(
         model,
         symptom,
         metric=metric,
@@ -142,11 +141,9 @@ def close_command(
     json: Json = False,
 ) -> None:
     """Close an incident: sets closed_at (and resolution) in its file and in the graph."""
-    from agentops.analysis.incidents import close_incident
-
     cli = state(ctx)
-    closed = close_incident(
-        cli.store(), incident, _time(at, "--at"), resolution, paths=incident_paths(cli)
+    closed = cli.project.close_incident(
+        incident, at=_time(at, "--at"), resolution=resolution, paths=incident_paths(cli)
     )
     if json:
         print_json(closed.to_json())

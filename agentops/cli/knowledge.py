@@ -170,10 +170,11 @@ def check_cards(
 
 
 def _library() -> KnowledgeLibrary:
-    from knowledge.library import load_library
+    """The project's cards: the ones `why`, the chat and the agent read."""
+    from agentops.project import Project
 
     try:
-        return load_library(team_folders())
+        return Project.open().library
     except CardError as exc:
         if not exc.hint:
             exc.hint = "run `agentops knowledge check` to list every problem in the folder"

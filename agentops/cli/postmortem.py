@@ -22,26 +22,21 @@ def postmortem(
     ] = None,
 ) -> None:
     """Draft the postmortem of an incident: cause, impact, timeline, action items."""
-    from agentops.analysis.postmortem import draft
     from agentops.errors import UsageError
-    from knowledge import load_library
 
-    cli = state(ctx)
-    store = cli.store()
+    project = state(ctx).project
     exchanges = None
     if conversation is not None:
         from agentops.agent.transcript import load_conversation
 
-        transcript = load_conversation(store, conversation)
+        transcript = load_conversation(project.store, conversation)
         if transcript is None:
             raise UsageError(
                 f"no saved conversation {conversation!r}",
                 hint="conversations are saved by `agentops ask` and `agentops chat`",
             )
         exchanges = transcript.exchanges
-    text = draft(
-        store, incident, library=load_library(cli.settings.knowledge_dirs), conversation=exchanges
-    )
+    text = project.postmortem(incident, conversation=exchanges)
     emit_text(text, out)
     if out is None:
         return

@@ -34,17 +34,12 @@ def plan_command(
     """Draft a rollback plan for BAD: whether rolling back fixes it, the target and why it is
     good, compatibility, the exact alias move, canary gates, verification, undo, follow-ups."""
     from agentops.analysis.atomic_write import write_atomic
-    from agentops.analysis.rollback import plan
-    from knowledge import load_library
 
     if json and md:
         raise UsageError("--json and --md exclude each other", hint="pick one output format")
-    cli = state(ctx)
-    settings = cli.settings
-    store = cli.store()
-    library = load_library(settings.knowledge_dirs)
+    project = state(ctx).project
     with stderr().status("planning the rollback…"):
-        result = plan(store, store.resolve(bad), to=to, library=library, root=settings.root)
+        result = project.plan_rollback(bad, to=to)
     data = result.to_json()
     markdown = result.to_markdown()
     if out is not None:
@@ -86,13 +81,13 @@ def apply_command(
 ) -> None:
     """Move the MLflow alias as the plan says (after checking it still points where the plan
     saw it) and record the move in the lineage graph. Refuses without --yes."""
-    from agentops.analysis.rollback.apply import apply_plan, load_plan, resolve_uri
+    from agentops.analysis.rollback.apply import load_plan, resolve_uri
     from graph.ingest.mlflow.client import masked_uri
 
     console = stderr()
     loaded = load_plan(plan_file)
-    cli = state(ctx)
-    settings = cli.settings
+    project = state(ctx).project
+    settings = project.settings
     configured = settings.sources.get("mlflow", {}).get("tracking_uri")
     uri = resolve_uri(loaded, tracking_uri, configured, settings.root)
     console.print(
@@ -103,7 +98,7 @@ def apply_command(
     if not yes:
         console.print("nothing changed: add --yes to apply", style="red")
         raise typer.Exit(1)
-    result = apply_plan(cli.store(), loaded, uri)
+    result = project.apply_rollback(loaded, uri)
     if json:
         print_json(result.to_json())
     console.print(f"changed: {result.move.describe()}", markup=False, highlight=False)

@@ -22,9 +22,7 @@ def why(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Suspects to show.")] = 10,
 ) -> None:
     """Rank every change between the last good version and BAD, with evidence and a verdict."""
-    from agentops.analysis.rootcause import explain
-
-    report = explain(state(ctx).store(), bad, good, parse_as_of(as_of))
+    report = state(ctx).project.explain(bad, good, parse_as_of(as_of))
     if json:
         print_json(report.to_json())
         return

@@ -8,7 +8,7 @@ and in the conversation for the answer as it streams) touch widgets.
 
 The store is opened in a worker after the first paint (SQLAlchemy takes ~0.5 s to import), so
 the screen is up before the graph is. `make_app` builds the app with no side effects: tests pass
-a store and a backend, `agentops chat` passes the project's settings.
+a project around their store and a backend, `agentops chat` passes the CLI's project.
 """
 
 from __future__ import annotations
@@ -63,9 +63,8 @@ from agentops.tui.session import ChatSession
 
 if TYPE_CHECKING:
     from agentops.agent.backends.base import Backend
-    from agentops.settings import ProjectSettings
+    from agentops.project import Project
     from agentops.tui.jobs import Job
-    from graph.store import LineageStore
 
 TABS = ("lineage", "suspects", "checklist", "rollback")
 KEYS = (
@@ -190,7 +189,7 @@ class ChatApp(App[None]):
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False, name="open-store")
     def _open_store(self) -> None:
-        self._guard("", partial(jobs.open_store, self.session))
+        self._guard("", partial(jobs.start, self.session))
 
     @work(thread=True, exclusive=True, group="agent", exit_on_error=False, name="answer")
     def _answer(
@@ -457,25 +456,23 @@ def _describe(exc: BaseException) -> tuple[str, str]:
 
 
 def make_app(
-    store: LineageStore | None = None,
+    project: Project | None = None,
     backend: Backend | None = None,
     incident: str | None = None,
-    settings: ProjectSettings | None = None,
     *,
     model: str | None = None,
     save: bool = True,
 ) -> ChatApp:
     """The chat app, with nothing opened or sent yet.
 
-    `settings` default to the project around the current folder; without `store` the app opens
-    `settings.db_url` after its first paint (and closes it on exit); without `backend` the model
-    comes from `model`, AGENTOPS_MODEL or agentops.toml (the offline stub without an API key).
-    `incident` (an id or ref) is what the chat opens on; without it, the newest open incident.
-    `save=False` keeps the conversation out of the store.
+    `project` defaults to the project around the current folder; the app opens its store after
+    its first paint (and closes it on exit, if the project opened it). Without `backend` the
+    model comes from `model`, AGENTOPS_MODEL or agentops.toml (the offline stub without an API
+    key). `incident` (an id or ref) is what the chat opens on; without it, the newest open
+    incident. `save=False` keeps the conversation out of the store.
     """
-    if settings is None:
-        from agentops.settings import load_settings
+    if project is None:
+        from agentops.project import Project
 
-        settings = load_settings()
-    session = ChatSession(settings, store, backend, model=model, incident=incident, save=save)
-    return ChatApp(session)
+        project = Project.open()
+    return ChatApp(ChatSession(project, backend, model=model, incident=incident, save=save))

@@ -34,10 +34,9 @@ if TYPE_CHECKING:
 Job = Callable[[], "Sequence[Message]"]
 
 
-def open_store(session: ChatSession) -> list[Message]:
+def start(session: ChatSession) -> list[Message]:
     """Open the store, then find what the chat is about (the incident it was opened on)."""
-    session.open()
-    messages: list[Message] = [StoreReady(session.db_url, session.known_refs())]
+    messages: list[Message] = [StoreReady(session.store.url, session.known_refs())]
     ref = session.choose_subject()
     if ref is not None:
         messages.append(SubjectChosen(ref, session.describe(ref), not session.incident_text))

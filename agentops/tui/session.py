@@ -1,11 +1,12 @@
 """The chat's state and what each of its commands does, with no Textual in it.
 
-A `ChatSession` holds the project's settings, the lineage store (opened on first need, so the
-screen paints before SQLAlchemy loads), the model backend, the agent conversation and the ref
-under discussion. Each method is one call into the library (`agentops.analysis`, `graph`,
-`agentops.agent`) and returns plain data; the app runs them in worker threads and shows what
-they return. Expected failures raise the library's own errors (RefError, ModelBackendError, …)
-for the app to show as a notification.
+A `ChatSession` holds the project (its store is opened on first need, so the screen paints
+before SQLAlchemy loads), the model backend, the agent conversation and the ref under
+discussion. Each method is one call into the project or the library (`graph`, `agentops.agent`)
+and returns plain data; the app runs them in worker threads and shows what they return. The
+agent's tools share the session's project, so a report the agent computed is the one the panels
+show, not computed again. Expected failures raise the library's own errors (RefError,
+ModelBackendError, …) for the app to show as a notification.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ if TYPE_CHECKING:
     from agentops.agent.backends.base import Backend
     from agentops.agent.events import EventSink
     from agentops.agent.loop import Answer, Conversation
+    from agentops.project import Project
     from agentops.settings import ProjectSettings
     from agentops.tui.panels.lineage_levels import Direction, LineageBranch, LineageItem
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.queries import Subgraph
     from graph.store import LineageStore
-    from knowledge.library import KnowledgeLibrary
 
 COMPLETION_KINDS = ("model", "incident", "deploy")  # refs offered by completion from the start
 TREE_DEPTH = 3  # levels of the lineage tree loaded before the user expands further
@@ -45,74 +46,38 @@ class ChatSession:
 
     def __init__(
         self,
-        settings: ProjectSettings,
-        store: LineageStore | None = None,
+        project: Project,
         backend: Backend | None = None,
         *,
         model: str | None = None,
         incident: str | None = None,
         save: bool = True,
     ) -> None:
-        self.settings = settings
-        self._store = store
-        self._owns_store = store is None
-        self._opened = threading.Event()
-        self._open_lock = threading.Lock()
-        self._open_error: BaseException | None = None
-        if store is not None:
-            self._opened.set()
-        if backend is None:
-            from agentops.agent.backends import make_backend, resolve_model
-
-            backend = make_backend(resolve_model(model, settings.raw))
-        self.backend: Backend = backend
+        self.project = project
+        self.backend: Backend = project.backend(model) if backend is None else backend
         self.incident_text = incident
         self.subject: str | None = None  # the ref under discussion (an incident or a model)
         self.incident: str | None = None  # the incident in scope, for the postmortem
         self.save = save
         self._conversation: Conversation | None = None
-        self._library: KnowledgeLibrary | None = None
-        self._library_lock = threading.Lock()
 
-    # -- the store ---------------------------------------------------------------------------------
+    # -- the project -------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> ProjectSettings:
+        return self.project.settings
 
     @property
     def db_url(self) -> str:
-        return self._store.url if self._store is not None else self.settings.db_url
-
-    def open(self) -> LineageStore:
-        """The store, opened here on first call (slow: imports SQLAlchemy, checks the schema)."""
-        with self._open_lock:
-            if self._store is None and self._open_error is None:
-                from graph.store import open_store
-
-                try:
-                    self._store = open_store(self.settings.db_url)
-                except BaseException as exc:
-                    self._open_error = exc
-                finally:
-                    self._opened.set()
-        if self._open_error is not None:
-            raise self._open_error
-        assert self._store is not None
-        return self._store
+        return self.project.db_url
 
     @property
     def store(self) -> LineageStore:
-        return self.open()
+        """The store, opened on first use (slow: imports SQLAlchemy, checks the schema)."""
+        return self.project.store
 
     def close(self) -> None:
-        if self._owns_store and self._store is not None:
-            self._store.close()
-
-    @property
-    def library(self) -> KnowledgeLibrary:
-        with self._library_lock:
-            if self._library is None:
-                from knowledge import load_library
-
-                self._library = load_library(list(self.settings.knowledge_dirs))
-            return self._library
+        self.project.close()
 
     def known_refs(self) -> list[str]:
         """Refs completion offers before anything was discussed: models, incidents, deploys."""
@@ -173,7 +138,7 @@ class ChatSession:
             from agentops.agent.loop import Conversation
             from agentops.agent.tools import ToolContext
 
-            context = ToolContext(self.store, self.settings.knowledge_dirs)
+            context = ToolContext(self.project)
             self._conversation = Conversation(context, self.backend, save=self.save)
         return self._conversation
 
@@ -192,9 +157,7 @@ class ChatSession:
 
     def set_model(self, name: str) -> str:
         """Switch the model backend, keeping the conversation; returns the backend's label."""
-        from agentops.agent.backends import make_backend, resolve_model
-
-        backend = make_backend(resolve_model(name, self.settings.raw))
+        backend = self.project.backend(name)
         self.backend = backend
         if self._conversation is not None:
             from agentops.agent.loop import resume
@@ -213,11 +176,8 @@ class ChatSession:
 
     def explain(self, text: str | None, good: str | None = None) -> dict[str, Any]:
         """`/why`: the root-cause report of a ref (or the subject) as JSON."""
-        from agentops.analysis.rootcause import explain
-
         ref = self._subject_or(text, "explain")
-        good_ref = self.store.resolve(good) if good else None
-        report = explain(self.store, ref, good_ref, library=self.library)
+        report = self.project.explain(ref, good)
         if text:
             self.focus(ref)
         if report.incident and not self.incident:
@@ -252,19 +212,13 @@ class ChatSession:
 
     def checklist(self, text: str | None) -> tuple[str, str]:
         """`/checklist`: (ref, Markdown) of the tests that would have caught it."""
-        from agentops.analysis.checklist import suggest
-
         ref = self._subject_or(text, "check")
-        return ref, suggest(self.store, ref, library=self.library).to_markdown()
+        return ref, self.project.checklist(ref).to_markdown()
 
     def rollback(self, text: str | None, to: str | None = None) -> tuple[str, str]:
         """`/rollback`: (ref, Markdown) of the rollback plan."""
-        from agentops.analysis.rollback import plan
-
         ref = self._subject_or(text, "roll back")
-        to_ref = self.store.resolve(to) if to else None
-        result = plan(self.store, ref, to_ref, library=self.library, root=self.settings.root)
-        return ref, result.to_markdown()
+        return ref, self.project.plan_rollback(ref, to).to_markdown()
 
     def _incident_for_postmortem(self, text: str | None) -> str:
         if text:
@@ -285,11 +239,8 @@ class ChatSession:
 
     def postmortem(self, text: str | None) -> tuple[str, str]:
         """`/postmortem`: (incident, Markdown draft) quoting this conversation."""
-        from agentops.analysis.postmortem import draft
-
         incident = self._incident_for_postmortem(text)
-        exchanges = self.exchanges() or None
-        return incident, draft(self.store, incident, self.library, conversation=exchanges)
+        return incident, self.project.postmortem(incident, conversation=self.exchanges() or None)
 
     def transcript_markdown(self) -> str:
         from agentops.agent.transcript import transcript_of

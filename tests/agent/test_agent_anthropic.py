@@ -15,6 +15,7 @@ from agentops.agent.events import TextDelta, ToolResult
 from agentops.agent.loop import Conversation
 from agentops.agent.tools import ToolContext
 from agentops.errors import AgentCancelled, ModelBackendError
+from agentops.project import Project
 from tests.agent.fake_messages_api import (
     Error,
     FakeMessagesAPI,
@@ -32,7 +33,9 @@ def _backend(api: FakeMessagesAPI, retries: int = 2) -> AnthropicBackend:
 
 def _ask(api: FakeMessagesAPI, store, question: str = "why?", retries: int = 2, **kw):
     events: list = []
-    conversation = Conversation(ToolContext(store), _backend(api, retries), save=False)
+    conversation = Conversation(
+        ToolContext(Project.for_store(store)), _backend(api, retries), save=False
+    )
     answer = conversation.ask(question, on_event=events.append, **kw)
     return answer, events
 
@@ -119,7 +122,9 @@ def test_withheld_tools_stay_listed_with_tool_choice_none(agent_store) -> None:
     with FakeMessagesAPI(script) as api:
         backend = _backend(api)
         limits = AgentLimits(max_tool_rounds=1)
-        conversation = Conversation(ToolContext(agent_store), backend, limits=limits, save=False)
+        conversation = Conversation(
+            ToolContext(Project.for_store(agent_store)), backend, limits=limits, save=False
+        )
         answer = conversation.ask("?")
     assert api.requests[1]["tool_choice"] == {"type": "none"}
     assert api.requests[1]["tools"] == api.requests[0]["tools"]
@@ -190,7 +195,7 @@ def test_unreachable_server_is_a_connection_error(agent_store) -> None:
     backend = AnthropicBackend(
         DEFAULT_MODEL, api_key="test", base_url="http://127.0.0.1:9", max_retries=0
     )
-    conversation = Conversation(ToolContext(agent_store), backend, save=False)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), backend, save=False)
     with pytest.raises(ModelBackendError, match="cannot reach the Anthropic API"):
         conversation.ask("?")
 
@@ -206,7 +211,9 @@ def test_cancel_while_streaming_stops_promptly(agent_store) -> None:
             cancel.set()
 
     with FakeMessagesAPI([slow]) as api:
-        conversation = Conversation(ToolContext(agent_store), _backend(api), save=False)
+        conversation = Conversation(
+            ToolContext(Project.for_store(agent_store)), _backend(api), save=False
+        )
         started = time.monotonic()
         with pytest.raises(AgentCancelled):
             conversation.ask("?", on_event=on_event, cancel=cancel)

@@ -22,6 +22,7 @@ from agentops.agent.prompts import TOOL_LIMIT_NOTE
 from agentops.agent.tools import ToolContext
 from agentops.agent.transcript import conversations_about, load_conversation
 from agentops.errors import AgentCancelled, ModelBackendError
+from agentops.project import Project
 
 
 class ScriptedBackend:
@@ -67,7 +68,7 @@ def test_tool_rounds_then_an_answer(agent_store, refs) -> None:
         ]
     )
     events = []
-    conversation = Conversation(ToolContext(agent_store), backend, save=False)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), backend, save=False)
     answer = conversation.ask("what fed recsys/2?", on_event=events.append)
     assert answer.text == "It was trained on ratings v2."
     assert [r.call.name for r in answer.tool_calls] == ["resolve_ref", "upstream", "impact"]
@@ -97,7 +98,9 @@ def test_after_max_tool_rounds_tools_are_withheld_and_an_answer_is_forced(agent_
     greedy = [_tools(("list_incidents", {}), n=i) for i in range(10)]
     backend = ScriptedBackend(greedy)
     limits = AgentLimits(max_tool_rounds=3)
-    answer = Conversation(ToolContext(agent_store), backend, limits=limits, save=False).ask("?")
+    answer = Conversation(
+        ToolContext(Project.for_store(agent_store)), backend, limits=limits, save=False
+    ).ask("?")
     assert [r.allow_tools for r in backend.requests] == [True, True, True, False]
     assert answer.turns == 4 and len(answer.tool_calls) == 3
     assert answer.stop_reason == "tool_limit"
@@ -110,7 +113,9 @@ def test_tool_call_limit_turns_extra_calls_into_errors(agent_store) -> None:
     many = _tools(*[("list_incidents", {})] * 5)
     backend = ScriptedBackend([many, _text("ok")])
     limits = AgentLimits(max_tool_calls=3)
-    answer = Conversation(ToolContext(agent_store), backend, limits=limits, save=False).ask("?")
+    answer = Conversation(
+        ToolContext(Project.for_store(agent_store)), backend, limits=limits, save=False
+    ).ask("?")
     errors = [r.outcome.is_error for r in answer.tool_calls]
     assert errors == [False, False, False, True, True]
 
@@ -118,7 +123,9 @@ def test_tool_call_limit_turns_extra_calls_into_errors(agent_store) -> None:
 def test_token_budget_withholds_tools(agent_store) -> None:
     backend = ScriptedBackend([_tools(("list_incidents", {})), _tools(("list_incidents", {}))])
     limits = AgentLimits(max_input_tokens=1000)  # the first turn already used 1,250
-    answer = Conversation(ToolContext(agent_store), backend, limits=limits, save=False).ask("?")
+    answer = Conversation(
+        ToolContext(Project.for_store(agent_store)), backend, limits=limits, save=False
+    ).ask("?")
     assert [r.allow_tools for r in backend.requests] == [True, False]
     assert answer.stop_reason == "token_limit"
 
@@ -126,7 +133,7 @@ def test_token_budget_withholds_tools(agent_store) -> None:
 def test_cancel_between_tool_calls_keeps_history_unchanged(agent_store) -> None:
     cancel = threading.Event()
     backend = ScriptedBackend([_tools(("list_incidents", {}), ("list_incidents", {}))])
-    conversation = Conversation(ToolContext(agent_store), backend, save=False)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), backend, save=False)
     events = []
 
     def on_event(event) -> None:
@@ -145,7 +152,7 @@ def test_backend_errors_are_reported_then_raised(agent_store) -> None:
     failure = ModelBackendError("Anthropic API overloaded (529) after 3 retries", hint="later")
     backend = ScriptedBackend([failure])
     events = []
-    conversation = Conversation(ToolContext(agent_store), backend, save=False)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), backend, save=False)
     with pytest.raises(ModelBackendError):
         conversation.ask("?", on_event=events.append)
     assert isinstance(events[0], AnswerStarted)
@@ -161,7 +168,7 @@ def test_ask_async_cancels_the_answer_when_its_task_is_cancelled(agent_store) ->
             assert cancel_event.wait(5), "the task's cancellation must reach the backend"
             raise AgentCancelled()
 
-    conversation = Conversation(ToolContext(agent_store), Slow([]), save=False)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), Slow([]), save=False)
 
     async def main() -> None:
         task = asyncio.create_task(conversation.ask_async("?", cancel=cancel))
@@ -178,7 +185,7 @@ def test_conversations_are_saved_and_read_back(agent_store, refs) -> None:
     backend = ScriptedBackend(
         [_tools(("why", {"bad": "INC-7"})), _text("first answer"), _text("second answer")]
     )
-    conversation = Conversation(ToolContext(agent_store), backend)
+    conversation = Conversation(ToolContext(Project.for_store(agent_store)), backend)
     conversation.ask("why did INC-7 happen?")
     conversation.ask("and what now?")
     saved = load_conversation(agent_store, conversation.id)
@@ -192,7 +199,9 @@ def test_conversations_are_saved_and_read_back(agent_store, refs) -> None:
     assert conversations_about(agent_store, refs.DS1) == []
     assert "why did INC-7 happen?" in saved.to_markdown()
     # a resumed conversation keeps its history and its earlier exchanges
-    again = resume(saved, ToolContext(agent_store), ScriptedBackend([_text("third")]))
+    again = resume(
+        saved, ToolContext(Project.for_store(agent_store)), ScriptedBackend([_text("third")])
+    )
     again.ask("anything else?")
     reread = load_conversation(agent_store, conversation.id)
     assert reread.questions == ["why did INC-7 happen?", "and what now?", "anything else?"]
@@ -201,7 +210,7 @@ def test_conversations_are_saved_and_read_back(agent_store, refs) -> None:
 
 def test_secrets_in_the_question_are_redacted_before_the_model_sees_them(agent_store) -> None:
     backend = ScriptedBackend([_text("ok")])
-    Conversation(ToolContext(agent_store), backend, save=False).ask(
+    Conversation(ToolContext(Project.for_store(agent_store)), backend, save=False).ask(
         "is password=hunter2 in the config?"
     )
     assert "hunter2" not in backend.requests[0].messages[0].text

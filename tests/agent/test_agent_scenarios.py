@@ -24,6 +24,7 @@ def test_the_stub_names_the_true_cause(synced_scenario: Callable, scenario: str)
     from agentops.agent.backends.stub import StubBackend
     from agentops.agent.loop import Conversation
     from agentops.agent.tools import ToolContext
+    from agentops.project import Project
     from agentops.settings import load_settings
     from graph.store import open_store
 
@@ -32,7 +33,7 @@ def test_the_stub_names_the_true_cause(synced_scenario: Callable, scenario: str)
     truth = json.loads((root / "ground_truth.json").read_text())
     settings = load_settings(root)
     with open_store(settings.db_url) as store:
-        context = ToolContext(store, settings.knowledge_dirs)
+        context = ToolContext(Project(settings, store))
         answer = Conversation(context, StubBackend(), save=False).ask(QUESTION)
     names = [record.call.name for record in answer.tool_calls]
     assert names[:2] == ["list_incidents", "why"], names

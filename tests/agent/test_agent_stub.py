@@ -15,6 +15,7 @@ from agentops.agent.backends.stub import StubBackend
 from agentops.agent.backends.stub.intent import Intent, classify, ref_candidates
 from agentops.agent.loop import Conversation
 from agentops.agent.tools import ToolContext
+from agentops.project import Project
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,9 @@ def test_ref_candidates_cover_the_short_forms() -> None:
 
 
 def _ask(store, question: str, backend: StubBackend | None = None):
-    conversation = Conversation(ToolContext(store), backend or StubBackend(), save=False)
+    conversation = Conversation(
+        ToolContext(Project.for_store(store)), backend or StubBackend(), save=False
+    )
     answer = conversation.ask(question)
     return answer, [(r.call.name, r.call.input) for r in answer.tool_calls]
 
@@ -126,7 +129,9 @@ def test_no_ref_falls_back_to_the_open_incident(agent_store, refs) -> None:
 
 
 def test_follow_up_questions_keep_the_subject(agent_store, refs) -> None:
-    conversation = Conversation(ToolContext(agent_store), StubBackend(), save=False)
+    conversation = Conversation(
+        ToolContext(Project.for_store(agent_store)), StubBackend(), save=False
+    )
     conversation.ask("what data was recsys/2 trained on?")
     answer = conversation.ask("and what is its blast radius?")
     assert [r.call.name for r in answer.tool_calls] == ["impact"]
@@ -231,7 +236,9 @@ def test_root_cause_abstains_when_no_lineage_change_explains_it(
 
 
 def test_follow_ups_take_the_latest_subject(agent_store, refs) -> None:
-    conversation = Conversation(ToolContext(agent_store), StubBackend(), save=False)
+    conversation = Conversation(
+        ToolContext(Project.for_store(agent_store)), StubBackend(), save=False
+    )
     conversation.ask("what data was recsys/1 trained on?")
     conversation.ask("what data was recsys/2 trained on?")
     answer = conversation.ask("what is its blast radius?")

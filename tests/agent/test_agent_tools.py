@@ -10,6 +10,7 @@ import pytest
 from agentops.agent.fencing import unfence
 from agentops.agent.messages import ToolCall
 from agentops.agent.tools import ToolContext, ToolRegistry, check_input, default_registry
+from agentops.project import Project
 
 READ_ONLY_TOOLS = [
     "resolve_ref",
@@ -36,7 +37,7 @@ READ_ONLY_TOOLS = [
 @pytest.fixture
 def run(agent_store):
     registry = default_registry()
-    context = ToolContext(agent_store)
+    context = ToolContext(Project.for_store(agent_store))
 
     def call(name: str, **args):
         return registry.run(context, ToolCall("t1", name, args))
@@ -198,7 +199,9 @@ def test_the_postmortem_quotes_saved_investigations(run, agent_store) -> None:
     from agentops.agent.backends.stub import StubBackend
     from agentops.agent.loop import Conversation
 
-    Conversation(ToolContext(agent_store), StubBackend()).ask("why did INC-7 happen?")
+    Conversation(ToolContext(Project.for_store(agent_store)), StubBackend()).ask(
+        "why did INC-7 happen?"
+    )
     draft = run("draft_postmortem", incident="INC-7")
     assert not draft.is_error, draft.data
     assert "Investigation (agent conversation)" in draft.data
@@ -213,7 +216,9 @@ def test_a_tool_bug_is_an_error_result_not_the_end_of_the_answer(agent_store) ->
         replace(tool, function=broken) if tool.name == "show_node" else tool
         for tool in default_registry()
     )
-    out = registry.run(ToolContext(agent_store), ToolCall("t", "show_node", {"ref": "recsys/2"}))
+    out = registry.run(
+        ToolContext(Project.for_store(agent_store)), ToolCall("t", "show_node", {"ref": "recsys/2"})
+    )
     assert out.is_error
     assert out.data.startswith("error: show_node failed unexpectedly (KeyError: 'columns')")
     assert out.refs == ()

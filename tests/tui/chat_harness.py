@@ -117,12 +117,14 @@ class ChatHarness:
 
 @asynccontextmanager
 async def run_chat(
-    size: tuple[int, int] = (100, 30), **make_app_args: Any
+    size: tuple[int, int] = (100, 30), *, settings: ProjectSettings, **make_app_args: Any
 ) -> AsyncIterator[ChatHarness]:
-    """`make_app(**make_app_args)` running headless, settled after its start-up work."""
+    """`make_app(**make_app_args)` on the project of `settings` running headless, settled after
+    its start-up work."""
+    from agentops.project import Project
     from agentops.tui.app import make_app
 
-    app = make_app(**make_app_args)
+    app = make_app(Project(settings), **make_app_args)
     harness = ChatHarness(app, None)
     async with app.run_test(size=size, message_hook=harness.hook) as pilot:
         harness.pilot = pilot

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from agentops.errors import UsageError
+from agentops.project import Project
 from agentops.settings import load_settings
 from agentops.tui.commands import SLASH_COMMANDS, SlashSuggester, complete_ref, help_markdown, parse
 from agentops.tui.header import short_backend, short_db
@@ -126,7 +127,7 @@ def test_session_tells_the_model_what_the_chat_is_about(
     sqlite_store: LineageStore, sample: SimpleNamespace, tmp_path: Path
 ) -> None:
     sqlite_store.upsert(*sample.graph())
-    session = ChatSession(load_settings(tmp_path), sqlite_store, model="stub", save=False)
+    session = ChatSession(Project(load_settings(tmp_path), sqlite_store), model="stub", save=False)
     assert session.choose_subject() == sample.INCIDENT  # the newest open incident
     assert session.incident == sample.INCIDENT
     assert session.question_for_model("why?") == f"why?\n\n(The chat is open on {sample.INCIDENT}.)"

@@ -1,8 +1,9 @@
 """Analysis tools: rank suspects (`why`), suggest checklist tests, plan a rollback, draft a
-postmortem. Thin wrappers over `agentops.analysis`, which does the deterministic work; the
-model explains and cross-checks it.
+postmortem. Thin wrappers over the project's analysis (`agentops.project`), which does the
+deterministic work with the team's cards and remembers it for the chat's panels; the model
+explains and cross-checks it.
 
-Each analysis is imported when its tool first runs: the TUI imports the tools on start, and
+The project imports each analysis when it first runs: the TUI imports the tools on start, and
 most questions never need a root-cause ranking or a rollback plan.
 """
 
@@ -17,11 +18,9 @@ MAX_EVIDENCE = 5
 
 
 def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, Any]:
-    from agentops.analysis.rootcause import explain
-
     bad_ref = context.resolve(bad)
     good_ref = context.resolve(good) if good else None
-    report = explain(context.store, bad_ref, good_ref, as_of=context.as_of, library=context.library)
+    report = context.project.explain(bad_ref, good_ref, as_of=context.as_of)
     data = report.to_json()
     suspects = list(data.get("suspects") or [])
     for suspect in suspects:
@@ -44,25 +43,19 @@ def _without_empty(record: dict[str, Any]) -> dict[str, Any]:
 
 def suggest_checklist(context: ToolContext, ref: str) -> str:
     """The analysis' Markdown: written for people, and denser for a model than its JSON."""
-    from agentops.analysis.checklist import suggest
-
     target = context.resolve(ref)
-    return suggest(context.store, target, library=context.library).to_markdown()
+    return context.project.checklist(target).to_markdown()
 
 
 def rollback_plan(context: ToolContext, bad: str, to: str | None = None) -> str:
-    from agentops.analysis.rollback import plan as plan_rollback
-
     bad_ref = context.resolve(bad)
     target = context.resolve(to) if to else None
-    plan = plan_rollback(context.store, bad_ref, to=target, library=context.library)
-    return plan.to_markdown()
+    return context.project.plan_rollback(bad_ref, to=target).to_markdown()
 
 
 def draft_postmortem(context: ToolContext, incident: str) -> str:
     """The draft quotes earlier saved conversations about the incident (the investigation)."""
     from agentops.agent.transcript import conversations_about
-    from agentops.analysis.postmortem import draft
 
     incident_ref = context.resolve(incident)
     exchanges = [
@@ -70,9 +63,7 @@ def draft_postmortem(context: ToolContext, incident: str) -> str:
         for transcript in conversations_about(context.store, incident_ref)
         for exchange in transcript.exchanges
     ]
-    return draft(
-        context.store, incident_ref, library=context.library, conversation=exchanges or None
-    )
+    return context.project.postmortem(incident_ref, conversation=exchanges or None)
 
 
 ANALYSIS_TOOLS: tuple[Tool, ...] = (

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentops.agent.compact import DEFAULT_MAX_CHARS, compact
@@ -17,6 +16,7 @@ from agentops.agent.messages import ToolCall, ToolOutcome, ToolSpec
 from agentops.redact import redact_text, redact_value
 
 if TYPE_CHECKING:
+    from agentops.project import Project
     from graph.store import LineageStore
     from knowledge.library import KnowledgeLibrary
 
@@ -32,25 +32,25 @@ class ToolInputError(Exception):
 
 @dataclass(slots=True)
 class ToolContext:
-    """What tools read: the store, the knowledge cards (loaded on first use), a time bound.
+    """What tools read: the project (its store, its cards, its analysis) and a time bound.
 
-    `resolved` collects the refs the current call resolved, so a transcript knows what each
-    call was about (a postmortem finds the conversations about its incident that way).
+    The analysis goes through the project, so the tools see the team's cards as the CLI does,
+    and the chat's panels reuse the reports the tools computed. `resolved` collects the refs
+    the current call resolved, so a transcript knows what each call was about (a postmortem
+    finds the conversations about its incident that way).
     """
 
-    store: LineageStore
-    knowledge_dirs: tuple[Path, ...] = ()
+    project: Project
     as_of: datetime | None = None
-    _library: KnowledgeLibrary | None = field(default=None, repr=False)
     resolved: list[str] = field(default_factory=list, repr=False)
 
     @property
-    def library(self) -> KnowledgeLibrary:
-        if self._library is None:
-            from knowledge import load_library
+    def store(self) -> LineageStore:
+        return self.project.store
 
-            self._library = load_library(list(self.knowledge_dirs))
-        return self._library
+    @property
+    def library(self) -> KnowledgeLibrary:
+        return self.project.library
 
     def resolve(self, text: str) -> str:
         """A stored ref for what was typed (RefError otherwise), remembered for the transcript."""

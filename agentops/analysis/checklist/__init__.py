@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentops.analysis import builtin_library
 from agentops.analysis.checklist import rules as checklist_rules
 from agentops.analysis.checklist import serving_rules as checklist_rules_serving
 from agentops.analysis.checklist.dry_run import CheckFailure, evaluate_profile
@@ -157,9 +158,7 @@ def suggest(
 ) -> ChecklistSuggestion:
     """Checklist tests and readiness gaps for a bad model version, deployment or incident."""
     if library is None:
-        from knowledge.library import load_library
-
-        library = load_library()
+        library = builtin_library()
     resolved = store.resolve(ref)
     if report is None:
         from agentops.analysis.rootcause import explain

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agentops.analysis import builtin_library
 from agentops.analysis.incidents import Incident, incident_node
 from agentops.analysis.postmortem.facts import Facts, gather
 from agentops.analysis.postmortem.markdown import code, inline
@@ -61,9 +62,7 @@ def draft(
     quoted under supporting information.
     """
     if library is None:
-        from knowledge import load_library
-
-        library = load_library()
+        library = builtin_library()
     node = incident_node(store, incident)
     facts = gather(store, Incident.from_node(node), library, report)
     sections = _sections(library)

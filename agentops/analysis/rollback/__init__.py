@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentops.analysis import builtin_library
 from agentops.analysis.rollback.causes import assess, serving_binding
 from agentops.analysis.rollback.checks import (
     NoiseBand,
@@ -87,9 +88,7 @@ def plan(
     overrides the registry the plan's alias move is aimed at.
     """
     if library is None:
-        from knowledge import load_library
-
-        library = load_library()
+        library = builtin_library()
     if report is None:
         from agentops.analysis.rootcause import explain
 

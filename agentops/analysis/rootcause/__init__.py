@@ -15,6 +15,7 @@ import statistics
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from agentops.analysis import builtin_library
 from agentops.analysis.rootcause.baseline import Version, bad_target, find_good, load_version
 from agentops.analysis.rootcause.data_changes import compare_datasets
 from agentops.analysis.rootcause.report import (
@@ -55,7 +56,13 @@ def explain(
     as_of: datetime | None = None,
     library: KnowledgeLibrary | None = None,
 ) -> RootCauseReport:
-    """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict."""
+    """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict.
+
+    `library` holds the failure-mode cards (their priors and remediation): the project's, with
+    the team's cards; the built-in ones when omitted.
+    """
+    if library is None:
+        library = builtin_library()
     model_ref, incident = bad_target(store, store.resolve(bad))
     bad_version = load_version(store, model_ref)
     incident = incident or (bad_version.incidents[-1] if bad_version.incidents else None)
@@ -379,12 +386,8 @@ def _merge(suspects: list[Suspect]) -> list[Suspect]:
     return list(merged.values())
 
 
-def _rank(suspects: list[Suspect], library: KnowledgeLibrary | None) -> list[Suspect]:
+def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
     """Order by score, the card's prior breaking ties; fill in remediation from the card."""
-    if library is None:
-        from knowledge import load_library
-
-        library = load_library()
     priors: dict[str, float] = {}
     for suspect in suspects:
         card = library.find(suspect.card) if suspect.card else None

@@ -1,0 +1,266 @@
+"""The one front door: a `Project` built from the settings owns everything the interfaces share.
+
+The CLI, the chat and the agent's tools all reach the lineage store, the knowledge library and
+the analysis through a `Project`, so they cannot disagree: the team's cards (`knowledge = [...]`
+in agentops.toml) apply to `agentops why` exactly as they do to the agent's `why` tool.
+
+    from agentops.project import Project
+
+    with Project.open() as project:            # the project around the current folder
+        report = project.explain("INC-1042")
+        print(project.plan_rollback(report.bad).to_markdown())
+
+Nothing heavy is imported here: the store (SQLAlchemy), the cards (YAML) and the analysis load on
+first use, so `agentops --help` stays fast. Analysis results are remembered for the life of the
+project, per arguments: the chat's suspects panel shows the report the agent's `why` tool just
+computed instead of computing it again. Writes made through the project (incidents, sync, a
+rollback applied) forget them, so nothing stale is served after a change.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from agentops.settings import ProjectSettings, load_settings
+
+if TYPE_CHECKING:
+    from agentops.agent.backends.base import Backend
+    from agentops.analysis.checklist import ChecklistSuggestion
+    from agentops.analysis.incidents import Incident
+    from agentops.analysis.rollback import RollbackPlan
+    from agentops.analysis.rollback.apply import ApplyResult, LoadedPlan
+    from agentops.analysis.rootcause.report import RootCauseReport
+    from agentops.sync import SourceOutcome
+    from graph.model import Node
+    from graph.store import LineageStore
+    from knowledge.library import KnowledgeLibrary
+
+T = TypeVar("T")
+
+
+class _Remembered:
+    """One memoised result; its lock makes a second caller wait for the first one's answer."""
+
+    __slots__ = ("done", "lock", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+
+
+class Project:
+    """The store, the knowledge library, the model backend and the analysis of one project.
+
+    Safe to share between threads (the chat's workers): the store and the library are opened
+    once, under a lock, and a result being computed is computed once for every caller.
+    """
+
+    def __init__(self, settings: ProjectSettings, store: LineageStore | None = None) -> None:
+        """`store` is one opened elsewhere (a test's): used as is and left open by `close()`."""
+        self.settings = settings
+        self._store = store
+        self._owns_store = store is None
+        self._store_lock = threading.Lock()
+        self._store_error: BaseException | None = None
+        self._library: KnowledgeLibrary | None = None
+        self._library_lock = threading.Lock()
+        self._memo: dict[tuple[Any, ...], _Remembered] = {}
+        self._memo_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, start: Path | None = None, db_url: str | None = None) -> Project:
+        """The project around `start` (default: the current folder); `db_url` overrides its
+        database (as `--db` does). Nothing is opened until it is used."""
+        return cls(load_settings(start, db_url))
+
+    @classmethod
+    def for_store(cls, store: LineageStore, knowledge_dirs: tuple[Path, ...] = ()) -> Project:
+        """A project around a store opened elsewhere, with no agentops.toml (a notebook, a test).
+
+        The built-in cards plus `knowledge_dirs`; relative paths resolve against the current
+        folder.
+        """
+        settings = ProjectSettings(Path.cwd(), store.url, tuple(knowledge_dirs))
+        return cls(settings, store)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- what the project owns ---------------------------------------------------------------------
+
+    @property
+    def db_url(self) -> str:
+        return self._store.url if self._store is not None else self.settings.db_url
+
+    @property
+    def store(self) -> LineageStore:
+        """The lineage store, opened on first use (slow: imports SQLAlchemy, checks the schema).
+
+        A store that failed to open raises the same error again rather than retrying: the chat
+        asks from several workers and must not hang on a broken URL each time.
+        """
+        with self._store_lock:
+            if self._store is None and self._store_error is None:
+                from graph.store import open_store
+
+                try:
+                    self._store = open_store(self.settings.db_url)
+                except BaseException as exc:
+                    self._store_error = exc
+        if self._store_error is not None:
+            raise self._store_error
+        assert self._store is not None
+        return self._store
+
+    def close(self) -> None:
+        """Close the store if the project opened it."""
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def library(self) -> KnowledgeLibrary:
+        """The built-in cards overlaid with the team's folders, loaded once."""
+        with self._library_lock:
+            if self._library is None:
+                from knowledge.library import load_library
+
+                self._library = load_library(self.settings.knowledge_dirs)
+            return self._library
+
+    def backend(self, model: str | None = None) -> Backend:
+        """The model backend for `--model` (or AGENTOPS_MODEL, agentops.toml, the default)."""
+        from agentops.agent.backends import make_backend, resolve_model
+
+        return make_backend(resolve_model(model, self.settings.raw))
+
+    # -- the analysis, remembered per arguments ------------------------------------------------
+
+    def explain(
+        self, bad: str, good: str | None = None, as_of: datetime | None = None
+    ) -> RootCauseReport:
+        """The root-cause report of BAD against GOOD (found when omitted), with the team's cards."""
+        from agentops.analysis.rootcause import explain
+
+        store = self.store
+        bad_ref = store.resolve(bad)
+        good_ref = store.resolve(good) if good else None
+        return self._remember(
+            ("explain", bad_ref, good_ref, as_of),
+            lambda: explain(store, bad_ref, good=good_ref, as_of=as_of, library=self.library),
+        )
+
+    def checklist(self, ref: str) -> ChecklistSuggestion:
+        """The tests that would have caught the regression of `ref`, from its root cause."""
+        from agentops.analysis.checklist import suggest
+
+        resolved = self.store.resolve(ref)
+        return self._remember(
+            ("checklist", resolved),
+            lambda: suggest(
+                self.store, resolved, library=self.library, report=self.explain(resolved)
+            ),
+        )
+
+    def plan_rollback(self, bad: str, to: str | None = None) -> RollbackPlan:
+        """The rollback plan for BAD (to `to` if given, else the target the lineage picks)."""
+        from agentops.analysis.rollback import plan
+
+        bad_ref = self.store.resolve(bad)
+        to_ref = self.store.resolve(to) if to else None
+        return self._remember(
+            ("rollback", bad_ref, to_ref),
+            lambda: plan(
+                self.store,
+                bad_ref,
+                to,  # as typed: a wrong --to is reported in the user's words
+                library=self.library,
+                report=self.explain(bad_ref),
+                root=self.settings.root,
+            ),
+        )
+
+    def postmortem(self, incident: str, conversation: list[dict[str, Any]] | None = None) -> str:
+        """The postmortem draft (Markdown) of `incident`, quoting `conversation` if given."""
+        from agentops.analysis.incidents import incident_node
+
+        ref = incident_node(self.store, incident).ref
+        quoted = json.dumps(conversation, sort_keys=True, default=str)
+        return self._remember(("postmortem", ref, quoted), lambda: self._draft(ref, conversation))
+
+    def _draft(self, incident: str, conversation: list[dict[str, Any]] | None) -> str:
+        from agentops.analysis.postmortem import draft
+        from agentops.errors import expected_errors
+
+        try:
+            report: RootCauseReport | None = self.explain(incident)
+        except expected_errors():
+            report = None  # the draft runs the analysis itself and says why it could not
+        return draft(
+            self.store, incident, library=self.library, conversation=conversation, report=report
+        )
+
+    def _remember(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        with self._memo_lock:
+            entry = self._memo.setdefault(key, _Remembered())
+        with entry.lock:
+            if not entry.done:
+                entry.value = compute()
+                entry.done = True
+            return entry.value
+
+    def forget(self) -> None:
+        """Drop every remembered result: the graph changed under them."""
+        with self._memo_lock:
+            self._memo.clear()
+
+    # -- writes: each one forgets what the analysis remembered ---------------------------------
+
+    def open_incident(self, model: str, symptom: str, **details: Any) -> Node:
+        """Record a new incident (`details` as `agentops.analysis.incidents.open_incident`)."""
+        from agentops.analysis.incidents import open_incident
+
+        try:
+            return open_incident(self.store, model, symptom, **details)
+        finally:
+            self.forget()
+
+    def close_incident(self, incident: str, **details: Any) -> Incident:
+        """Close an incident (`details` as `agentops.analysis.incidents.close_incident`)."""
+        from agentops.analysis.incidents import close_incident
+
+        try:
+            return close_incident(self.store, incident, **details)
+        finally:
+            self.forget()
+
+    def sync(
+        self,
+        on_start: Callable[[str], None] | None = None,
+        on_done: Callable[[SourceOutcome], None] | None = None,
+    ) -> list[SourceOutcome]:
+        """Ingest every source declared in agentops.toml (see `agentops.sync`)."""
+        from agentops.sync import sync_project
+
+        try:
+            return sync_project(self.settings, self.store, on_start, on_done)
+        finally:
+            self.forget()
+
+    def apply_rollback(self, plan: LoadedPlan, tracking_uri: str) -> ApplyResult:
+        """Move the registry alias as the plan says and record the move in the graph."""
+        from agentops.analysis.rollback.apply import apply_plan
+
+        try:
+            return apply_plan(self.store, plan, tracking_uri)
+        finally:
+            self.forget()
