@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
 from agentops.errors import AgentOpsError
+from graph.attributes import ModelVersionAttrs
 from graph.model import Edge, Node, utc_now
 from graph.refs import EdgeKind, NodeKind, deployment_ref, model_ref
 
@@ -249,7 +250,7 @@ def _alias_lists(store: LineageStore, move: AliasMove) -> dict[str, list[str]]:
         node = store.get(ref)
         if node is None:
             continue
-        aliases = set(node.attrs.get("aliases") or []) - {move.alias}
+        aliases = set(ModelVersionAttrs(node).aliases) - {move.alias}
         if version == move.to_version:
             aliases.add(move.alias)
         out[ref] = sorted(aliases)
@@ -266,9 +267,9 @@ def _update_ingest_view(
     from graph.ingest.mlflow.registry import iso_ms, pointer_key
 
     node = store.get(model_ref(move.model, move.to_version))
-    recorded = node.attrs.get("tracking_uri") if node else None
+    recorded = ModelVersionAttrs(node).tracking_uri if node else None
     seen = iso_ms(moved_at)
-    for candidate in dict.fromkeys(u for u in (uri, recorded) if isinstance(u, str)):
+    for candidate in dict.fromkeys(u for u in (uri, recorded) if u):
         namespace = state_namespace(candidate)
         pointers = dict(store.get_state(namespace, ["pointers"]).get("pointers") or {})
         if not pointers:
