@@ -166,6 +166,11 @@ class RunAttrs(Attrs):
         return _str(self.raw.get("state"))
 
     @property
+    def last_event_at(self) -> datetime | None:
+        """The time of the latest OpenLineage event about the run."""
+        return _time(self.raw.get("last_event_at"))
+
+    @property
     def started_at(self) -> datetime | None:
         """MLflow's `start_time` or the OpenLineage START event's time."""
         return _time(self.raw.get("start_time")) or _time(self.raw.get("started_at"))
@@ -443,8 +448,9 @@ class IncidentAttrs(Attrs):
 
 
 @dataclass(frozen=True, slots=True)
-class InputAttrs:
-    """The attributes of an `input` edge (dataset → run): the role the data played."""
+class DataEdgeAttrs:
+    """The attributes of an `input` (dataset → run) or `output` (run → dataset) edge: the role
+    the data played and the facets the OpenLineage event gave it on that side."""
 
     raw: Mapping[str, Any]
 
@@ -455,7 +461,7 @@ class InputAttrs:
 
     @property
     def facets(self) -> dict[str, Any]:
-        """The OpenLineage input facets."""
+        """The OpenLineage input or output facets."""
         return _dict(self.raw.get("facets"))
 
 

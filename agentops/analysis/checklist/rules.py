@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentops.analysis.checklist.facts import LineageFacts, param_items
-from graph.attributes import ConfigAttrs, DatasetAttrs, InputAttrs, RunAttrs
+from graph.attributes import ConfigAttrs, DataEdgeAttrs, DatasetAttrs, RunAttrs
 from graph.refs import EdgeKind
 
 PRESENT, PARTIAL, MISSING, UNKNOWN = "present", "partial", "missing", "unknown"
@@ -123,7 +123,7 @@ def validation_evidence(facts: LineageFacts) -> tuple[list[str], list[str]]:
             strong.append(f"expectations/schema file {node.ref}")
     inputs = {node.ref: node for node, _ in facts.bad.inputs}
     for node, attrs in facts.bad.inputs:
-        facets = {**DatasetAttrs(node).facets, **InputAttrs(attrs).facets}
+        facets = {**DatasetAttrs(node).facets, **DataEdgeAttrs(attrs).facets}
         named = [name for name in QUALITY_FACETS if name in facets]
         if named:
             strong.append(f"{node.ref} carries data-quality facets: {', '.join(named)}")
@@ -437,7 +437,7 @@ def variance_known(facts: LineageFacts) -> Judgement:
 def baseline_compared(facts: LineageFacts) -> Judgement:
     """A simpler model is compared on the same evaluation data: another run reading the very
     eval dataset version the bad run was scored on."""
-    evals = [node.ref for node, attrs in facts.bad.inputs if InputAttrs(attrs).context == "eval"]
+    evals = [node.ref for node, attrs in facts.bad.inputs if DataEdgeAttrs(attrs).context == "eval"]
     if not evals:
         return Judgement(MISSING, ["the bad run records no evaluation dataset input"])
     others = sorted(

@@ -27,9 +27,9 @@ from agentops.analysis.checklist.rules import (
 from agentops.analysis.rootcause.baseline import Version
 from agentops.analysis.rootcause.data_changes import TIME_NAME
 from graph.attributes import (
+    DataEdgeAttrs,
     DatasetAttrs,
     DeploymentAttrs,
-    InputAttrs,
     ModelVersionAttrs,
     RunAttrs,
 )
@@ -249,7 +249,7 @@ def _serving_inputs(facts: LineageFacts) -> list[str]:
             edge.src
             for edge in edges
             if edge.kind is EdgeKind.INPUT
-            and (InputAttrs(edge.attrs).context or "").lower() in SERVING_CONTEXT
+            and (DataEdgeAttrs(edge.attrs).context or "").lower() in SERVING_CONTEXT
         }
     )
 
@@ -309,7 +309,7 @@ def _latest_data_time(facts: LineageFacts) -> tuple[datetime | None, str]:
     numeric column with a time-like name holding Unix seconds or milliseconds."""
     best: tuple[datetime | None, str] = (None, "")
     for node, attrs in facts.bad.inputs:
-        if InputAttrs(attrs).context == "eval":
+        if DataEdgeAttrs(attrs).context == "eval":
             continue
         for column in DatasetAttrs(node).profile_columns:
             moment = None

@@ -23,7 +23,7 @@ from agentops.analysis.rollback.target import (
     VersionLineage,
     ancestors_of,
 )
-from graph.attributes import CommitAttrs, ConfigAttrs, InputAttrs
+from graph.attributes import CommitAttrs, ConfigAttrs, DataEdgeAttrs
 from graph.refs import EdgeKind, NodeKind, parse_ref
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _feeds_serving(store: LineageStore, ref: str) -> bool:
             continue
         if edge.dst.startswith(f"{NodeKind.DEPLOYMENT.value}:"):
             return True
-        context = InputAttrs(edge.attrs).context or ""
+        context = DataEdgeAttrs(edge.attrs).context or ""
         if edge.kind is EdgeKind.INPUT and context.lower() in SERVING_CONTEXTS:
             return True
     return False
