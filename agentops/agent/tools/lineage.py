@@ -259,11 +259,12 @@ def show_commit(context: ToolContext, ref: str) -> dict[str, Any]:
 
         node = _get(context, commit_for(context.store, node.ref))
     commit = CommitAttrs(node)
+    committed = commit.committed_at
     edges = context.store.edges_of([node.ref])
     return {
         "ref": node.ref,
         "author": commit.author,
-        "committed_at": commit.raw.get("committed_at") or _time(node),
+        "committed_at": committed.isoformat() if committed else _time(node),
         "message": commit.message,
         "parents": [f"commit:{p}" for p in commit.parents],
         "files": _files_by_class(commit.files),
@@ -361,7 +362,7 @@ def list_incidents(context: ToolContext, include_closed: bool | None = None) -> 
         "incidents": [
             {
                 **_brief(incident.node),
-                "closed": bool(incident.raw.get("closed_at")),
+                "closed": incident.closed_at is not None,
                 "affects": incident.affects,
                 "symptom": incident.symptom or None,
             }
