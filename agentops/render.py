@@ -14,6 +14,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from graph.attributes import CommitAttrs, DatasetAttrs, IncidentAttrs, RunAttrs, attrs_of
+
 if TYPE_CHECKING:
     from graph.diff import LineageDiff
     from graph.model import Node
@@ -40,16 +42,15 @@ def safe(text: object, limit: int = 120) -> str:
 
 def summary(node: Node) -> str:
     """A few words that say what a node is, from its attributes."""
-    attrs: Mapping[str, Any] = node.attrs
-    if node.kind.value == "commit":
-        return safe(str(attrs.get("message", "")).split("\n", 1)[0], 72)
-    if node.kind.value == "dataset":
-        rows = attrs.get("row_count")
-        return f"{rows:,} rows" if isinstance(rows, int) else ""
-    if node.kind.value == "run":
-        return safe(attrs.get("status", ""), 20)
-    if node.kind.value == "incident":
-        return safe(attrs.get("title", ""), 72)
+    match attrs_of(node):
+        case CommitAttrs() as commit:
+            return safe(commit.subject, 72)
+        case DatasetAttrs(row_count=int(rows)):
+            return f"{rows:,} rows"
+        case RunAttrs() as run:
+            return safe(run.status or "", 20)
+        case IncidentAttrs() as incident:
+            return safe(incident.title, 72)
     return ""
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.ingest.links import COMMIT_ATTR
+from graph.attributes import DataEdgeAttrs, DatasetAttrs, RunAttrs
 from graph.ingest.openlineage.events import RUN_STATES, is_uuid
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind
@@ -64,7 +64,7 @@ def export_openlineage(
     roots = [store.resolve(ref) for ref in refs]
     walk = upstream(store, roots, WalkOptions())
     run_refs = sorted(node.ref for node in walk.nodes if node.kind is NodeKind.RUN)
-    runs = [node for node in store.get_many(run_refs) if not node.attrs.get("stub")]
+    runs = [node for node in store.get_many(run_refs) if not RunAttrs(node).is_stub]
     edges = store.edges_of([run.ref for run in runs])
     linked = {ref for edge in edges for ref in (edge.src, edge.dst)}
     neighbours = {node.ref: node for node in store.get_many(sorted(linked))}
@@ -94,12 +94,10 @@ def export_run_id(run: Node) -> str:
     return str(uuid.uuid5(_REF_NAMESPACE, run.ref))
 
 
-def _state(attrs: dict[str, Any]) -> str:
-    state = attrs.get("state")
-    if isinstance(state, str) and state in RUN_STATES:
-        return state
-    status = attrs.get("status")
-    return _MLFLOW_STATES.get(str(status).upper(), "OTHER") if status else "OTHER"
+def _state(run: RunAttrs) -> str:
+    if run.state in RUN_STATES:
+        return run.state
+    return _MLFLOW_STATES.get(run.status.upper(), "OTHER") if run.status else "OTHER"
 
 
 class _Exporter:
@@ -112,13 +110,13 @@ class _Exporter:
         return {"_producer": self.producer, "_schemaURL": FACET_SCHEMAS[key], **body}
 
     def event(self, run: Node) -> dict[str, Any]:
-        attrs = run.attrs
+        view = RunAttrs(run)
         inputs = [e for e in self.edges if e.dst == run.ref and e.kind is EdgeKind.INPUT]
         outputs = [e for e in self.edges if e.src == run.ref and e.kind is EdgeKind.OUTPUT]
         event: dict[str, Any] = {}
-        is_job = attrs.get("kind") == "job" and run.ref.startswith("run:job:")
+        is_job = view.is_job and run.ref.startswith("run:job:")
         if not is_job:
-            event["eventType"] = _state(attrs)
+            event["eventType"] = _state(view)
         event["eventTime"] = _time(self._event_time(run))
         event["producer"] = self.producer
         event["schemaURL"] = f"{SPEC}#/$defs/{'JobEvent' if is_job else 'RunEvent'}"
@@ -134,21 +132,18 @@ class _Exporter:
         return event
 
     def _event_time(self, run: Node) -> datetime:
-        attrs = run.attrs
-        for key in ("ended_at", "last_event_at", "started_at", "end_time", "start_time"):
-            value = attrs.get(key)
-            if isinstance(value, str):
-                try:
-                    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                except ValueError:
-                    continue
-                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return run.source_time or run.first_seen or datetime.now(UTC)
+        view = RunAttrs(run)
+        return (
+            view.ended_at
+            or view.last_event_at
+            or view.started_at
+            or run.source_time
+            or run.first_seen
+            or datetime.now(UTC)
+        )
 
     def _run_facets(self, run: Node) -> dict[str, Any]:
-        facets = {
-            k: v for k, v in (run.attrs.get("run_facets") or {}).items() if isinstance(v, dict)
-        }
+        facets = {k: v for k, v in RunAttrs(run).run_facets.items() if isinstance(v, dict)}
         if "parent" not in facets:
             parents = [
                 e.src
@@ -165,11 +160,11 @@ class _Exporter:
         return facets
 
     def _job_id(self, run: Node) -> dict[str, str]:
+        view = RunAttrs(run)
+        if view.job_name:
+            return {"namespace": str(view.job.get("namespace", "default")), "name": view.job_name}
         attrs = run.attrs
-        job = attrs.get("job")
-        if isinstance(job, dict) and isinstance(job.get("name"), str):
-            return {"namespace": str(job.get("namespace", "default")), "name": job["name"]}
-        namespace = str(attrs.get("source") or "agentops")
+        namespace = view.source or "agentops"
         for key in ("stage", "experiment_name", "experiment", "run_name"):
             if isinstance(attrs.get(key), str) and attrs[key]:
                 return {"namespace": namespace, "name": attrs[key]}
@@ -178,7 +173,7 @@ class _Exporter:
     def _job(self, run: Node) -> dict[str, Any]:
         facets = {
             k: v
-            for k, v in (run.attrs.get("job_facets") or {}).items()
+            for k, v in RunAttrs(run).job_facets.items()
             if isinstance(v, dict) and not v.get("_deleted")
         }
         commit = self._commit(run)
@@ -195,8 +190,8 @@ class _Exporter:
             for e in self.edges
             if e.dst == run.ref and e.kind is EdgeKind.CODE_OF
         ]
-        sha = linked[0] if linked else run.attrs.get(COMMIT_ATTR)
-        return sha.lower() if isinstance(sha, str) and _HEX_SHA.match(sha) else None
+        sha = linked[0] if linked else RunAttrs(run).git_commit
+        return sha.lower() if sha and _HEX_SHA.match(sha) else None
 
     @staticmethod
     def _code_url(run: Node, sha: str) -> str:
@@ -208,52 +203,39 @@ class _Exporter:
 
     def _dataset(self, ref: str, edge: Edge, side_key: str) -> dict[str, Any]:
         node = self.nodes[ref]
-        attrs = node.attrs
+        view = DatasetAttrs(node)
         dataset: dict[str, Any]
-        if attrs.get("source") == "openlineage" and "dataset_name" in attrs:
-            dataset = {"namespace": attrs.get("namespace", ""), "name": attrs["dataset_name"]}
+        if view.source == "openlineage" and view.dataset_name:
+            dataset = {"namespace": view.namespace or "", "name": view.dataset_name}
             facets = {
                 k: v
-                for k, v in (attrs.get("facets") or {}).items()
+                for k, v in view.facets.items()
                 if isinstance(v, dict) and not v.get("_deleted")
             }
         else:
             dataset = self._foreign_dataset(node)
             facets = self._foreign_facets(node)
         dataset["facets"] = facets
-        side = {k: v for k, v in (edge.attrs.get("facets") or {}).items() if isinstance(v, dict)}
+        side = {k: v for k, v in DataEdgeAttrs(edge.attrs).facets.items() if isinstance(v, dict)}
         if side:
             dataset[side_key] = side
         return dataset
 
     @staticmethod
     def _foreign_dataset(node: Node) -> dict[str, Any]:
-        path = node.attrs.get("path")
-        if isinstance(path, str) and path:
-            return {"namespace": "file", "name": path}
-        return {"namespace": str(node.attrs.get("source") or "agentops"), "name": node.name}
+        view = DatasetAttrs(node)
+        if view.path:
+            return {"namespace": "file", "name": view.path}
+        return {"namespace": view.source or "agentops", "name": node.name}
 
     def _foreign_facets(self, node: Node) -> dict[str, Any]:
         facets = {
             "version": self._facet("version", {"datasetVersion": node.ref.rsplit("@", 1)[-1]})
         }
-        columns = _columns(node.attrs.get("schema"))
+        columns = [
+            {"name": name, **({"type": kind} if kind else {})}
+            for name, kind in DatasetAttrs(node).schema.items()
+        ]
         if columns:
             facets["schema"] = self._facet("schema", {"fields": columns})
         return facets
-
-
-def _columns(schema: Any) -> list[dict[str, str]]:
-    """A stored schema as SchemaDatasetFacet fields: a column list, a name→type map, or
-    `{"columns": [...]}`; anything else gives no schema facet."""
-    if isinstance(schema, dict) and isinstance(schema.get("columns"), list):
-        schema = schema["columns"]
-    if isinstance(schema, dict):
-        return [{"name": str(k), "type": str(v)} for k, v in schema.items()]
-    if isinstance(schema, list):
-        return [
-            {"name": str(c["name"]), **({"type": str(c["type"])} if "type" in c else {})}
-            for c in schema
-            if isinstance(c, dict) and "name" in c
-        ]
-    return []

@@ -222,3 +222,13 @@ def test_a_tool_bug_is_an_error_result_not_the_end_of_the_answer(agent_store) ->
     assert out.is_error
     assert out.data.startswith("error: show_node failed unexpectedly (KeyError: 'columns')")
     assert out.refs == ()
+
+
+def test_a_run_is_summarised_by_its_name_and_metric_values() -> None:
+    """MLflow stores each metric as a dict: the one-line summary shows its number."""
+    from agentops.agent.tools.lineage import node_summary
+    from graph.model import Node
+
+    metrics = {"ndcg_at_10": {"value": 0.31, "min": 0.2, "max": 0.31, "step": 3}}
+    node = Node.make("run:abc", {"status": "FINISHED", "run_name": "train-v7", "metrics": metrics})
+    assert node_summary(node) == "run FINISHED train-v7 ndcg_at_10=0.31"

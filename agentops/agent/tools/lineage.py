@@ -35,30 +35,36 @@ def _time(node: Node) -> str | None:
 
 def node_summary(node: Node) -> str:
     """One line that says what a node is, for lists and for resolve_ref."""
-    attrs = node.attrs
-    kind = node.kind.value
-    if kind == "commit":
-        subject = str(attrs.get("message", "")).split("\n", 1)[0][:120]
-        author = (attrs.get("author") or {}).get("name", "")
-        return f"commit {node.ref[7:19]} by {author}: {subject}"
-    if kind == "model":
-        aliases = attrs.get("aliases") or []
-        return f"model version {node.name}" + (
-            f" (aliases: {', '.join(aliases)})" if aliases else ""
-        )
-    if kind == "dataset":
-        return f"dataset {node.name}, {attrs.get('row_count', '?')} rows"
-    if kind == "config":
-        return f"config {node.name}, {len(attrs.get('keys') or {})} keys"
-    if kind == "run":
-        metrics = attrs.get("metrics") or {}
-        shown = ", ".join(f"{k}={v}" for k, v in list(metrics.items())[:4])
-        return f"run {attrs.get('status', '')} {attrs.get('name', '')} {shown}".strip()
-    if kind == "incident":
-        return f"incident {attrs.get('id', node.name)} [{attrs.get('severity', '')}]: " + str(
-            attrs.get("title", "")
-        )
-    return f"{kind} {node.name}"
+    from graph.attributes import (
+        CommitAttrs,
+        ConfigAttrs,
+        DatasetAttrs,
+        IncidentAttrs,
+        ModelVersionAttrs,
+        RunAttrs,
+        attrs_of,
+    )
+
+    match attrs_of(node):
+        case CommitAttrs() as commit:
+            return f"commit {node.ref[7:19]} by {commit.author or ''}: {commit.subject[:120]}"
+        case ModelVersionAttrs() as model:
+            aliases = ", ".join(model.aliases)
+            return f"model version {node.name}" + (f" (aliases: {aliases})" if aliases else "")
+        case DatasetAttrs() as dataset:
+            rows = dataset.row_count
+            return f"dataset {node.name}, {'?' if rows is None else rows} rows"
+        case ConfigAttrs() as config:
+            return f"config {node.name}, {len(config.keys)} keys"
+        case RunAttrs() as run:
+            shown = ", ".join(f"{k}={v:g}" for k, v in list(run.metrics.items())[:4])
+            return f"run {run.status or ''} {run.name or ''} {shown}".strip()
+        case IncidentAttrs() as incident:
+            return (
+                f"incident {incident.id or node.name} [{incident.severity or ''}]: "
+                + incident.title
+            )
+    return f"{node.kind.value} {node.name}"
 
 
 def _brief(node: Node) -> dict[str, Any]:
@@ -73,23 +79,25 @@ def _get(context: ToolContext, text: str) -> Node:
 
 
 def _summarise_attrs(node: Node) -> dict[str, Any]:
+    from graph.attributes import CommitAttrs, DatasetAttrs, attrs_of
+
     attrs = dict(node.attrs)
-    if "profile" in attrs and isinstance(attrs["profile"], dict):
-        profile = attrs.pop("profile")
-        attrs["profile"] = {
-            "row_count": profile.get("row_count"),
-            "columns": [
-                {
-                    "name": c.get("name"),
-                    "type": c.get("type"),
-                    "null_rate": c.get("null_rate"),
-                    **({"mean": c["mean"]} if "mean" in c else {}),
-                }
-                for c in profile.get("columns", [])
-            ],
-        }
-    if "files" in attrs and isinstance(attrs["files"], list):
-        attrs["files"] = _files_by_class(attrs["files"])
+    match attrs_of(node):
+        case DatasetAttrs() as dataset if isinstance(attrs.get("profile"), dict):
+            attrs["profile"] = {
+                "row_count": dataset.profile.get("row_count"),
+                "columns": [
+                    {
+                        "name": c.get("name"),
+                        "type": c.get("type"),
+                        "null_rate": c.get("null_rate"),
+                        **({"mean": c["mean"]} if "mean" in c else {}),
+                    }
+                    for c in dataset.profile_columns
+                ],
+            }
+        case CommitAttrs() as commit if isinstance(attrs.get("files"), list):
+            attrs["files"] = _files_by_class(commit.files)
     return attrs
 
 
@@ -241,6 +249,7 @@ def _config_change(change: Any) -> dict[str, Any]:
 
 
 def show_commit(context: ToolContext, ref: str) -> dict[str, Any]:
+    from graph.attributes import CommitAttrs
     from graph.refs import EdgeKind
 
     node = _get(context, ref)
@@ -248,15 +257,16 @@ def show_commit(context: ToolContext, ref: str) -> dict[str, Any]:
         from graph.code_diff import commit_for
 
         node = _get(context, commit_for(context.store, node.ref))
-    attrs = node.attrs
+    commit = CommitAttrs(node)
+    committed = commit.committed_at
     edges = context.store.edges_of([node.ref])
     return {
         "ref": node.ref,
-        "author": (attrs.get("author") or {}).get("name"),
-        "committed_at": attrs.get("committed_at") or _time(node),
-        "message": attrs.get("message", ""),
-        "parents": [f"commit:{p}" for p in attrs.get("parents", [])],
-        "files": _files_by_class(attrs.get("files", [])),
+        "author": commit.author,
+        "committed_at": committed.isoformat() if committed else _time(node),
+        "message": commit.message,
+        "parents": [f"commit:{p}" for p in commit.parents],
+        "files": _files_by_class(commit.files),
         "introduced": [e.dst for e in edges if e.kind is EdgeKind.INTRODUCED],
         "code_of_runs": [e.dst for e in edges if e.kind is EdgeKind.CODE_OF],
     }
@@ -281,12 +291,14 @@ def config_diff(context: ToolContext, a: str, b: str | None = None) -> dict[str,
         # Two runs, models or deployments: every config file that changed between their code.
         result = code_diff(context, old.ref, new.ref)
         return {"a": old.ref, "b": new.ref, "configs": result["configs"]}
-    return {"a": old.ref, "b": new.ref, "keys": key_changes(old.attrs, new.attrs)}
+    from graph.attributes import ConfigAttrs
+
+    keys = key_changes(ConfigAttrs(old).keys, ConfigAttrs(new).keys)
+    return {"a": old.ref, "b": new.ref, "keys": keys}
 
 
-def key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+def key_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """Added, removed and changed flattened config keys, in key order."""
-    before, after = old.get("keys") or {}, new.get("keys") or {}
     out = []
     for key in sorted(before.keys() | after.keys()):
         if key not in before:
@@ -299,15 +311,16 @@ def key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
 
 
 def dataset_profile_diff(context: ToolContext, a: str, b: str | None = None) -> dict[str, Any]:
+    from graph.attributes import DatasetAttrs
     from graph.errors import RefError
     from graph.profile.drift import profile_drift
 
     new = _get(context, b) if b else _get(context, a)
     old = _get(context, a) if b else _get(context, _previous_version(context, new.ref))
-    profiles = old.attrs.get("profile"), new.attrs.get("profile")
-    if not all(isinstance(p, dict) for p in profiles):
+    profiles = DatasetAttrs(old).profile, DatasetAttrs(new).profile
+    if not all(profiles):
         raise RefError(
-            f"no stored profile for {old.ref if profiles[0] is None else new.ref}",
+            f"no stored profile for {new.ref if profiles[0] else old.ref}",
             hint="profiles are stored by `agentops ingest data` for CSV/Parquet/JSONL files",
         )
     drift = profile_drift(profiles[0], profiles[1])
@@ -340,19 +353,20 @@ def show_card(context: ToolContext, card_id: str) -> dict[str, Any]:
 
 def list_incidents(context: ToolContext, include_closed: bool | None = None) -> dict[str, Any]:
     from agentops.agent.incidents import incident_refs
+    from graph.attributes import IncidentAttrs
 
     refs = incident_refs(context.store, include_closed=bool(include_closed))
-    nodes = {node.ref: node for node in context.store.get_many(refs)}
+    incidents = {node.ref: IncidentAttrs(node) for node in context.store.get_many(refs)}
     return {
         "incidents": [
             {
-                **_brief(nodes[ref]),
-                "closed": bool(nodes[ref].attrs.get("closed_at")),
-                "affects": nodes[ref].attrs.get("affects", []),
-                "symptom": nodes[ref].attrs.get("symptom"),
+                **_brief(incident.node),
+                "closed": incident.closed_at is not None,
+                "affects": incident.affects,
+                "symptom": incident.symptom or None,
             }
             for ref in refs
-            if ref in nodes
+            if (incident := incidents.get(ref)) is not None
         ]
     }
 

@@ -30,6 +30,7 @@ from agentops.analysis.checklist.expectations import DatasetExpectation, dataset
 from agentops.analysis.checklist.facts import LineageFacts, gather
 from agentops.analysis.checklist.rules import STATUS_ORDER, ReadinessItem
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE, RootCauseReport, Suspect
+from graph.attributes import DataEdgeAttrs
 
 if TYPE_CHECKING:
     from graph.store import LineageStore
@@ -333,7 +334,7 @@ def data_expectations(facts: LineageFacts) -> list[DatasetExpectation]:
             continue
         seen.add(node.name)
         expectation = dataset_expectation(
-            facts.store, node.name, good_inputs[node.name], node, str(attrs.get("context", ""))
+            facts.store, node.name, good_inputs[node.name], node, DataEdgeAttrs(attrs).context or ""
         )
         if expectation is not None:
             out.append(expectation)

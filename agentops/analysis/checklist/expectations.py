@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.attributes import DatasetAttrs
 from graph.model import Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore
@@ -173,8 +174,8 @@ def gap(store: LineageStore, good: Node, checked: Node | None) -> int:
 
 
 def profile_of(node: Node | None) -> dict[str, Any]:
-    profile = (node.attrs.get("profile") if node else None) or {}
-    return profile if isinstance(profile, dict) and profile.get("columns") else {}
+    profile = DatasetAttrs(node).profile if node else {}
+    return profile if profile.get("columns") else {}
 
 
 def columns_of(node: Node | None) -> dict[str, dict[str, Any]]:
@@ -361,15 +362,14 @@ def dataset_expectation(
         for column in profile["columns"]
         if isinstance(column, dict) and isinstance(column.get("name"), str)
     ]
-    source = checked if checked is not None and checked.attrs.get("path") else good
-    path = source.attrs.get("path")
-    rows = int(profile.get("row_count") or good.attrs.get("row_count") or 0)
+    path = (DatasetAttrs(checked).path if checked else None) or DatasetAttrs(good).path
+    rows = int(profile.get("row_count") or DatasetAttrs(good).row_count or 0)
     return DatasetExpectation(
         name=name,
         good=good.ref,
         checked=checked.ref if checked else None,
-        path=str(path) if isinstance(path, str) and path else None,
-        format=str(profile.get("format") or good.attrs.get("format") or "csv"),
+        path=path,
+        format=str(profile.get("format") or DatasetAttrs(good).format or "csv"),
         min_rows=math.ceil(ROW_FLOOR * rows),
         columns=columns,
         history=[node.ref for node in versions[:-1]],

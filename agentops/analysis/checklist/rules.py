@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentops.analysis.checklist.facts import LineageFacts, param_items
+from graph.attributes import ConfigAttrs, DataEdgeAttrs, DatasetAttrs, RunAttrs
 from graph.refs import EdgeKind
 
 PRESENT, PARTIAL, MISSING, UNKNOWN = "present", "partial", "missing", "unknown"
@@ -122,7 +123,7 @@ def validation_evidence(facts: LineageFacts) -> tuple[list[str], list[str]]:
             strong.append(f"expectations/schema file {node.ref}")
     inputs = {node.ref: node for node, _ in facts.bad.inputs}
     for node, attrs in facts.bad.inputs:
-        facets = {**(node.attrs.get("facets") or {}), **(attrs.get("facets") or {})}
+        facets = {**DatasetAttrs(node).facets, **DataEdgeAttrs(attrs).facets}
         named = [name for name in QUALITY_FACETS if name in facets]
         if named:
             strong.append(f"{node.ref} carries data-quality facets: {', '.join(named)}")
@@ -132,8 +133,9 @@ def validation_evidence(facts: LineageFacts) -> tuple[list[str], list[str]]:
         if edge.kind is EdgeKind.INPUT and edge.src in inputs and edge.dst != facts.report.bad_run
     ]
     for run in facts.runs(readers):
+        view = RunAttrs(run)
         label = " ".join(
-            str(run.attrs.get(key, "")) for key in ("run_name", "experiment", "job", "source_name")
+            name or "" for name in (view.run_name, view.experiment, view.job_name, view.source_name)
         )
         if VALIDATION_RUN.search(label):
             strong.append(f"validation run {run.ref} read the same dataset versions")
@@ -221,9 +223,7 @@ def code_changes_tested(facts: LineageFacts) -> Judgement:
                 if edge.kind is EdgeKind.CODE_OF
             ]
         )
-        if TEST_RUN.search(
-            str(run.attrs.get("run_name", "")) + str(run.attrs.get("experiment", ""))
-        )
+        if TEST_RUN.search((RunAttrs(run).run_name or "") + (RunAttrs(run).experiment or ""))
     ]
     found = [
         f"{len(code_commits)} code commits, {len(code_commits) - len(untested)} with a test change",
@@ -269,16 +269,16 @@ def unpinned(facts: LineageFacts) -> tuple[list[str], list[str], list[str]]:
     A spec is pinned when it starts with `==` (or `===`); the interpreter constraint (`python`)
     is not a package. A lockfile (uv.lock, poetry.lock, Pipfile.lock) pins everything.
     """
-    manifests = [node for node in facts.configs if node.attrs.get("manifest")]
-    locks = [node.name for node in manifests if node.attrs.get("manifest_kind") in LOCK_KINDS]
+    manifests = [config for config in map(ConfigAttrs, facts.configs) if config.is_manifest]
+    locks = [m.node.name for m in manifests if m.manifest_kind in LOCK_KINDS]
     loose = []
-    for node in manifests:
-        for package, spec in sorted((node.attrs.get("packages") or {}).items()):
+    for manifest in manifests:
+        for package, spec in sorted(manifest.packages.items()):
             if package.lower() == "python":
                 continue
             if not str(spec).startswith("=="):
-                loose.append(f"{node.name}: {package} {spec or '(any version)'}".rstrip())
-    return [node.name for node in manifests], locks, loose
+                loose.append(f"{manifest.node.name}: {package} {spec or '(any version)'}".rstrip())
+    return [m.node.name for m in manifests], locks, loose
 
 
 @rule(
@@ -341,9 +341,9 @@ def specs_checked_in(facts: LineageFacts) -> Judgement:
         return Judgement(MISSING, ["the bad version's run is not linked to a commit"])
     keys = {
         str(key)
-        for node in facts.configs
-        if not node.attrs.get("manifest")
-        for key in (node.attrs.get("keys") or {})
+        for config in map(ConfigAttrs, facts.configs)
+        if not config.is_manifest
+        for key in config.keys
     }
     params = sorted(param_items(run))
     loose = [p for p in params if not traced(p, keys)]
@@ -411,7 +411,7 @@ def variance_known(facts: LineageFacts) -> Judgement:
             continue
         seeds = [str(v) for k, v in param_items(version.run).items() if SEED_PARAM.search(k)]
         seeds_seen.update(seeds)
-        commit = str(version.run.attrs.get("git_commit") or version.run.ref)
+        commit = RunAttrs(version.run).git_commit or version.run.ref
         by_commit.setdefault(commit, set()).update(seeds or ["(none)"])
     repeated = [commit for commit, seeds in by_commit.items() if len(seeds) > 1]
     if repeated:
@@ -437,7 +437,7 @@ def variance_known(facts: LineageFacts) -> Judgement:
 def baseline_compared(facts: LineageFacts) -> Judgement:
     """A simpler model is compared on the same evaluation data: another run reading the very
     eval dataset version the bad run was scored on."""
-    evals = [node.ref for node, attrs in facts.bad.inputs if attrs.get("context") == "eval"]
+    evals = [node.ref for node, attrs in facts.bad.inputs if DataEdgeAttrs(attrs).context == "eval"]
     if not evals:
         return Judgement(MISSING, ["the bad run records no evaluation dataset input"])
     others = sorted(
@@ -463,7 +463,7 @@ def baseline_compared(facts: LineageFacts) -> Judgement:
 def slice_metrics(facts: LineageFacts) -> Judgement:
     """Quality on important slices shows up as per-slice metrics on the evaluation run."""
     run = facts.bad.run
-    metrics = sorted((run.attrs.get("metrics") or {}) if run else {})
+    metrics = sorted(RunAttrs(run).metric_names if run else [])
     sliced = [name for name in metrics if re.search(r"[./:]", name)]
     if sliced:
         return Judgement(PRESENT, [f"slice metrics: {', '.join(sliced[:SHOWN])}"])

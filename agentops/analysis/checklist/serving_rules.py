@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from agentops.analysis.checklist.facts import BOT_AUTHOR, LineageFacts, metric_value, param_items
+from agentops.analysis.checklist.facts import BOT_AUTHOR, LineageFacts, param_items
 from agentops.analysis.checklist.rules import (
     MISSING,
     PARTIAL,
@@ -26,6 +26,13 @@ from agentops.analysis.checklist.rules import (
 )
 from agentops.analysis.rootcause.baseline import Version
 from agentops.analysis.rootcause.data_changes import TIME_NAME
+from graph.attributes import (
+    DataEdgeAttrs,
+    DatasetAttrs,
+    DeploymentAttrs,
+    ModelVersionAttrs,
+    RunAttrs,
+)
 from graph.refs import EdgeKind
 
 CANARY = re.compile(r"(canary|shadow|challenger|candidate|staging|preprod|pre-prod)", re.I)
@@ -50,11 +57,12 @@ def _aliases(facts: LineageFacts) -> dict[str, list[str]]:
     """Alias or environment name → the versions seen under it (deployments and model attrs)."""
     seen: dict[str, list[str]] = {}
     for node in facts.deployments:
-        name = str(node.attrs.get("alias") or node.attrs.get("env") or node.name.split("/")[-1])
-        seen.setdefault(name, []).append(str(node.attrs.get("version") or node.ref))
+        deployment = DeploymentAttrs(node)
+        name = deployment.alias or node.name.split("/")[-1]
+        seen.setdefault(name, []).append(deployment.version or node.ref)
     for version in facts.versions:
-        for alias in version.model.attrs.get("aliases") or []:
-            seen.setdefault(str(alias), []).append(_version_label(version))
+        for alias in ModelVersionAttrs(version.model).aliases:
+            seen.setdefault(alias, []).append(_version_label(version))
     return seen
 
 
@@ -74,8 +82,8 @@ def validated_before_serving(facts: LineageFacts) -> Judgement:
     metric = symptom.metric if symptom else None
     if metric is None or facts.good is None:
         return Judgement(UNKNOWN, ["no headline metric or no good version to compare with"])
-    bad_value = metric_value(facts.bad.run, metric)
-    good_value = metric_value(facts.good.run, metric)
+    bad_value = RunAttrs(facts.bad.run).metric(metric) if facts.bad.run else None
+    good_value = RunAttrs(facts.good.run).metric(metric) if facts.good.run else None
     if bad_value is None or good_value is None or good_value == 0:
         return Judgement(UNKNOWN, [f"{metric} is not logged on both versions' runs"])
     change = (bad_value - good_value) / abs(good_value)
@@ -150,7 +158,7 @@ def rollback_ready(facts: LineageFacts) -> Judgement:
     moves = [  # before the bad promotion: the bad promotion itself is no drill
         node.ref
         for node in facts.deployments
-        if _number(node.attrs.get("previous_version")) > _number(node.attrs.get("version"))
+        if _number(DeploymentAttrs(node).previous_version) > _number(DeploymentAttrs(node).version)
         and (cutoff is None or (node.at is not None and node.at < cutoff))
     ]
     promoted = sorted(
@@ -183,9 +191,7 @@ def promotions_recorded(facts: LineageFacts) -> Judgement:
     """Every promotion is recorded with who and when."""
     served = [v for v in facts.versions if v.served]
     anonymous = [
-        v.ref
-        for v in served
-        if not (v.model.attrs.get("tags") or {}).get("promoted_by") and not v.deployments
+        v.ref for v in served if not ModelVersionAttrs(v.model).promoted_by and not v.deployments
     ]
     found = [f"{len(served) - len(anonymous)} of {len(served)} served versions name a promoter"]
     if anonymous:
@@ -218,7 +224,7 @@ def dependency_notifications(facts: LineageFacts) -> Judgement:
     owned = [
         node.ref
         for node, attrs in facts.bad.inputs
-        if any(key in node.attrs or key in (node.attrs.get("facets") or {}) for key in OWNER_KEYS)
+        if any(key in node.attrs or key in DatasetAttrs(node).facets for key in OWNER_KEYS)
     ]
     found = [
         f"bot dependency updates: {', '.join(bot_commits[:3])}"
@@ -243,7 +249,7 @@ def _serving_inputs(facts: LineageFacts) -> list[str]:
             edge.src
             for edge in edges
             if edge.kind is EdgeKind.INPUT
-            and str(edge.attrs.get("context", "")).lower() in SERVING_CONTEXT
+            and (DataEdgeAttrs(edge.attrs).context or "").lower() in SERVING_CONTEXT
         }
     )
 
@@ -303,10 +309,9 @@ def _latest_data_time(facts: LineageFacts) -> tuple[datetime | None, str]:
     numeric column with a time-like name holding Unix seconds or milliseconds."""
     best: tuple[datetime | None, str] = (None, "")
     for node, attrs in facts.bad.inputs:
-        if attrs.get("context") == "eval":
+        if DataEdgeAttrs(attrs).context == "eval":
             continue
-        profile = node.attrs.get("profile") or {}
-        for column in profile.get("columns") or []:
+        for column in DatasetAttrs(node).profile_columns:
             moment = None
             if column.get("kind") == "temporal" and isinstance(column.get("max"), str):
                 try:

@@ -18,7 +18,8 @@ from typing import Any
 
 from agentops.analysis.incidents import files as files
 from agentops.errors import IncidentError
-from graph.model import Edge, Node, parse_time, utc_now
+from graph.attributes import DeploymentAttrs, IncidentAttrs
+from graph.model import Edge, Node, utc_now
 from graph.refs import EdgeKind, NodeKind, incident_ref
 from graph.store import LineageStore
 
@@ -59,20 +60,18 @@ class Incident:
 
     @classmethod
     def from_node(cls, node: Node) -> Incident:
-        attrs = node.attrs
-        symptom = attrs.get("symptom")
-        affects = attrs.get("affects") or []
+        incident = IncidentAttrs(node)
         return cls(
             ref=node.ref,
-            id=str(attrs.get("id") or node.ref.split(":", 1)[1]),
-            title=str(attrs.get("title") or ""),
-            severity=str(attrs["severity"]) if attrs.get("severity") else None,
-            opened_at=_time(attrs.get("opened_at")) or node.at,
-            closed_at=_time(attrs.get("closed_at")),
-            resolution=str(attrs["resolution"]) if attrs.get("resolution") else None,
-            affects=[affects] if isinstance(affects, str) else [str(ref) for ref in affects],
-            symptom=dict(symptom) if isinstance(symptom, dict) else None,
-            summary=str(attrs["summary"]) if attrs.get("summary") else None,
+            id=incident.id or node.ref.split(":", 1)[1],
+            title=incident.title,
+            severity=incident.severity,
+            opened_at=incident.opened_at or node.at,
+            closed_at=incident.closed_at,
+            resolution=incident.resolution,
+            affects=incident.affects,
+            symptom=incident.symptom or None,
+            summary=incident.summary,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -112,15 +111,6 @@ class IncidentView:
         }
 
 
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_time(str(value))
-    except ValueError:
-        return None
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
@@ -147,8 +137,8 @@ def _affected_refs(store: LineageStore, model_ref: str) -> list[str]:
         for edge in store.edges_of([ref])
         if edge.dst == ref and edge.kind is EdgeKind.DEPLOYED
     ]
-    named = node.attrs.get("model_ref")
-    if isinstance(named, str) and named not in served and store.get(named) is not None:
+    named = DeploymentAttrs(node).model_ref
+    if named and named not in served and store.get(named) is not None:
         served.append(named)
     return [ref, *sorted(set(served))]
 

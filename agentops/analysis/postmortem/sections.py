@@ -25,6 +25,7 @@ from agentops.analysis.postmortem.markdown import code, inline, quote, table
 from agentops.analysis.postmortem.supporting import commands, suspects_table
 from agentops.analysis.postmortem.timeline import to_time
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE
+from graph.attributes import RunAttrs
 
 FILL_IN = "_(to fill in)_"
 OTHER_SUSPECTS = 5
@@ -169,7 +170,7 @@ def _trigger(facts: Facts) -> list[str]:
     via = f"the alias move {code(ref)}" if how == "alias move" else inline(f"the {how}")
     line = f"{code(facts.bad)} was promoted to production on {utc_text(when)} (from {via})."
     if facts.bad_run is not None:
-        started = to_time(facts.bad_run.attrs.get("start_time")) or facts.bad_run.at
+        started = to_time(RunAttrs(facts.bad_run).started_at) or facts.bad_run.at
         line += f" It was trained by {code(facts.bad_run.ref)}, started {utc_text(started)}"
         data_causes = [c for c in facts.causes if c.ref.startswith(("dataset:", "config:"))]
         if data_causes:
@@ -244,7 +245,7 @@ def _offline_warning(facts: Facts) -> str | None:
         return None
     name = symptom[0]
     good, bad = run_metrics(facts.good_run).get(name), run_metrics(facts.bad_run).get(name)
-    ended = to_time(facts.bad_run.attrs.get("end_time")) or facts.bad_run.at
+    ended = to_time(RunAttrs(facts.bad_run).ended_at) or facts.bad_run.at
     if good is None or bad is None or ended is None or ended > facts.promotion[0]:
         return None
     worse = bad < good if _symptom_fell(symptom) else bad > good

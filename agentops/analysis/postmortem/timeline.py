@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from graph.attributes import (
+    CommitAttrs,
+    DatasetAttrs,
+    DeploymentAttrs,
+    IncidentAttrs,
+    ModelVersionAttrs,
+    RunAttrs,
+)
 from graph.errors import GraphError
-from graph.model import Node, parse_time
+from graph.model import parse_time
 from graph.refs import EdgeKind, NodeKind, parse_ref
 
 if TYPE_CHECKING:
@@ -94,14 +102,14 @@ def model_of(store: LineageStore, ref: str | None) -> str | None:
     if node.kind is NodeKind.MODEL:
         return node.ref
     if node.kind is NodeKind.DEPLOYMENT:
-        named = node.attrs.get("model_ref")
-        if isinstance(named, str) and store.get(named) is not None:
+        named = DeploymentAttrs(node).model_ref
+        if named and store.get(named) is not None:
             return named
         into = [e.src for e in store.edges_of([ref]) if e.dst == ref and e.src.startswith("model:")]
         return sorted(into)[0] if into else None
     if node.kind is NodeKind.INCIDENT:
-        for affected in node.attrs.get("affects") or []:
-            found = model_of(store, str(affected))
+        for affected in IncidentAttrs(node).affects:
+            found = model_of(store, affected)
             if found:
                 return found
     return None
@@ -119,7 +127,7 @@ def promotion_of(store: LineageStore, model: str | None) -> tuple[datetime, str,
     node = store.get(model)
     if node is None:
         return None
-    tagged = to_time((node.attrs.get("tags") or {}).get("promoted_at"))
+    tagged = to_time(ModelVersionAttrs(node).promoted_at)
     if tagged is not None:
         return tagged, "registry tag promoted_at", model
     deploys = [
@@ -163,7 +171,8 @@ class _Builder:
             if good is None:
                 nodes = self.store.get_many([commit_for(self.store, bad)])
                 commits = [
-                    (n.ref, n.at, _subject(n), _classes(n.attrs.get("files"))) for n in nodes
+                    (n.ref, n.at, CommitAttrs(n).subject, _classes(CommitAttrs(n).files))
+                    for n in nodes
                 ]
             else:
                 changes = code_diff(self.store, good, bad, max_commits=1_000).commits
@@ -200,23 +209,24 @@ class _Builder:
         wanted += sorted(r for r in self.causes if r not in wanted and r not in shown)
         for node in self.store.get_many(wanted):
             if node.kind is NodeKind.DATASET:
-                rows = node.attrs.get("row_count")
-                size = f", {rows:,} rows" if isinstance(rows, int) else ""
+                rows = DatasetAttrs(node).row_count
+                size = f", {rows:,} rows" if rows is not None else ""
                 self.add(node.at, f"dataset version {node.name} created{size}", node.ref)
             elif node.kind is NodeKind.CONFIG:
                 self.add(node.at, f"config version of {node.name} committed", node.ref)
             elif node.kind is NodeKind.COMMIT:
-                self.add(node.at, "commit landed", node.ref, _subject(node))
+                self.add(node.at, "commit landed", node.ref, CommitAttrs(node).subject)
 
     def run(self, ref: str | None, side: str) -> None:
         node = self.store.get(ref) if ref else None
         if node is None:
             return
-        start = to_time(node.attrs.get("start_time")) or node.at
-        end = to_time(node.attrs.get("end_time"))
+        run = RunAttrs(node)
+        start = to_time(run.started_at) or node.at
+        end = to_time(run.ended_at)
         self.add(start, f"training run of the {side} version started", node.ref)
         if end is not None:
-            status = str(node.attrs.get("status") or "").lower()
+            status = (run.status or "").lower()
             self.add(end, f"training run of the {side} version ended ({status or 'finished'})", ref)
 
     def model(self, ref: str | None, side: str) -> None:
@@ -230,15 +240,16 @@ class _Builder:
             return
         name = parse_ref(model).name
         for node in self.store.find(NodeKind.MODEL, name):
-            tagged = to_time((node.attrs.get("tags") or {}).get("promoted_at"))
+            tagged = to_time(ModelVersionAttrs(node).promoted_at)
             if tagged is not None and start <= tagged <= end:
                 self.add(tagged, "promoted to production (registry tag promoted_at)", node.ref)
         for node in self.store.find(NodeKind.DEPLOYMENT):
-            target = node.attrs.get("model_ref") or ""
-            if not str(target).startswith(f"model:{name}/") or node.at is None:
+            deployment = DeploymentAttrs(node)
+            target = deployment.model_ref or ""
+            if not target.startswith(f"model:{name}/") or node.at is None:
                 continue
             if start <= node.at <= end:
-                alias = node.attrs.get("alias") or node.attrs.get("env") or "alias"
+                alias = deployment.alias or "alias"
                 self.add(node.at, f"{alias} now serves {target}", node.ref)
 
     def incident_events(self) -> None:
@@ -270,10 +281,6 @@ def build_timeline(
         end = max([*times, incident.closed_at or max(times)])
         builder.promotions(bad, min(times), end)
     return builder.timeline
-
-
-def _subject(node: Node) -> str:
-    return str(node.attrs.get("message", "")).split("\n", 1)[0]
 
 
 def _classes(files: Any) -> str:

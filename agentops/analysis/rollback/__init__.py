@@ -53,6 +53,7 @@ from agentops.analysis.rollback.target import (
 )
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE, RootCauseReport
 from agentops.errors import UsageError
+from graph.attributes import DeploymentAttrs, ModelVersionAttrs, RunAttrs
 from graph.errors import RefError
 from graph.ingest.mlflow.registry import iso_ms
 from graph.model import utc_now
@@ -142,7 +143,7 @@ def plan(
         result,
         target,
         record,
-        _absolute_uri(tracking_uri or bad_node.attrs.get("tracking_uri"), root),
+        _absolute_uri(tracking_uri or ModelVersionAttrs(bad_node).tracking_uri, root),
     )
     return result
 
@@ -302,21 +303,16 @@ def _metric_history(ctx: _Context, metric: str, upto: str | None = None) -> list
     started = upto is None
     for node in ctx.versions:
         started = started or node.ref == upto
-        tags = node.attrs.get("tags") or {}
-        served = tags.get("promoted_at") or node.attrs.get("aliases")
+        version = ModelVersionAttrs(node)
+        served = version.tags.get("promoted_at") or version.aliases
         if not started or node.ref == ctx.report.bad or not served:
             continue
-        if node.attrs.get("run_id"):
-            picked.append(f"run:{node.attrs['run_id']}")
+        if version.run_id:
+            picked.append(f"run:{version.run_id}")
         if len(picked) >= HISTORY_VERSIONS:
             break
-    values = []
-    for run in ctx.store.get_many(picked[::-1]):  # oldest first: the band is made of moves
-        metric_value = (run.attrs.get("metrics") or {}).get(metric)
-        value = metric_value.get("value") if isinstance(metric_value, dict) else metric_value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            values.append(float(value))
-    return values
+    runs = ctx.store.get_many(picked[::-1])  # oldest first: the band is made of moves
+    return [value for run in runs if (value := RunAttrs(run).metric(metric)) is not None]
 
 
 def _symptom_band(ctx: _Context) -> NoiseBand | None:
@@ -344,7 +340,7 @@ def _gates(ctx: _Context, result: RollbackPlan, reference: str | None) -> None:
 
 def _alias_and_pointer(ctx: _Context) -> tuple[str, str | None]:
     """Which alias serves BAD, and which version the graph says it points at now."""
-    aliases = list(ctx.bad_node.attrs.get("aliases") or [])
+    aliases = ModelVersionAttrs(ctx.bad_node).aliases
     if ctx.serving_alias and ctx.serving_alias in aliases:
         alias = ctx.serving_alias
     elif DEFAULT_ALIAS in aliases:
@@ -354,14 +350,15 @@ def _alias_and_pointer(ctx: _Context) -> tuple[str, str | None]:
     else:
         alias = ctx.serving_alias or DEFAULT_ALIAS
     for node in ctx.versions:
-        if alias in (node.attrs.get("aliases") or []):
-            return alias, str(node.attrs.get("version") or node.ref.rsplit("/", 1)[1])
+        version = ModelVersionAttrs(node)
+        if alias in version.aliases:
+            return alias, version.version or node.ref.rsplit("/", 1)[1]
     moves = [
-        node
+        move
         for node in ctx.store.find(NodeKind.DEPLOYMENT, name=f"{ctx.bad_node.name}/{alias}")
-        if node.attrs.get("version") is not None
+        if (move := DeploymentAttrs(node).version) is not None
     ]
-    return alias, (str(moves[-1].attrs["version"]) if moves else None)
+    return alias, (moves[-1] if moves else None)
 
 
 def _absolute_uri(uri: str | None, root: Path | None) -> str | None:

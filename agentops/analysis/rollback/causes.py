@@ -23,6 +23,7 @@ from agentops.analysis.rollback.target import (
     VersionLineage,
     ancestors_of,
 )
+from graph.attributes import CommitAttrs, ConfigAttrs, DataEdgeAttrs
 from graph.refs import EdgeKind, NodeKind, parse_ref
 
 if TYPE_CHECKING:
@@ -76,14 +77,14 @@ def serving_binding(store: LineageStore, model: str) -> ServingBinding:
     binding = ServingBinding()
     newest: dict[str, Node] = {}
     for node in store.find(NodeKind.CONFIG):
-        names, alias = _binding_of(node.attrs.get("keys") or {}, model)
+        names, alias = _binding_of(ConfigAttrs(node).keys, model)
         if names:
             binding.paths.add(node.name)
             newest[node.name] = node  # find() is oldest first: the last one seen is the newest
             binding.alias = alias
     if newest:
         latest = max(newest.values(), key=lambda node: (node.at is not None, node.at))
-        binding.alias = _binding_of(latest.attrs.get("keys") or {}, model)[1] or binding.alias
+        binding.alias = _binding_of(ConfigAttrs(latest).keys, model)[1] or binding.alias
     return binding
 
 
@@ -98,18 +99,15 @@ def _feeds_serving(store: LineageStore, ref: str) -> bool:
             continue
         if edge.dst.startswith(f"{NodeKind.DEPLOYMENT.value}:"):
             return True
-        if edge.kind is EdgeKind.INPUT and str(edge.attrs.get("context", "")).lower() in (
-            SERVING_CONTEXTS
-        ):
+        context = DataEdgeAttrs(edge.attrs).context or ""
+        if edge.kind is EdgeKind.INPUT and context.lower() in SERVING_CONTEXTS:
             return True
     return False
 
 
 def _head_carries(store: LineageStore, commit: str) -> bool:
     """Whether the branch the next retrain builds from (HEAD) still descends from `commit`."""
-    heads = [
-        node.ref for node in store.find(NodeKind.COMMIT) if "HEAD" in (node.attrs.get("refs") or [])
-    ]
+    heads = [node.ref for node in store.find(NodeKind.COMMIT) if "HEAD" in CommitAttrs(node).refs]
     return any(commit in ancestors_of(store, head) for head in heads[-1:])
 
 

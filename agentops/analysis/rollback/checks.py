@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graph.attributes import DatasetAttrs
 from graph.refs import NodeKind
 
 if TYPE_CHECKING:
@@ -65,15 +66,13 @@ class SchemaCheck:
         }
 
 
-def _columns(node_attrs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _columns(dataset: DatasetAttrs) -> dict[str, dict[str, Any]]:
     """Column name → {type, null_rate} from a dataset version's schema and profile."""
-    columns: dict[str, dict[str, Any]] = {}
-    for column in node_attrs.get("schema") or []:
-        if isinstance(column, dict) and column.get("name") is not None:
-            columns[str(column["name"])] = {"type": column.get("type")}
-    profile = node_attrs.get("profile") or {}
-    for column in profile.get("columns") or []:
-        if isinstance(column, dict) and column.get("name") is not None:
+    columns: dict[str, dict[str, Any]] = {
+        name: {"type": kind or None} for name, kind in dataset.schema.items()
+    }
+    for column in dataset.profile_columns:
+        if column.get("name") is not None:
             entry = columns.setdefault(str(column["name"]), {"type": column.get("type")})
             entry["null_rate"] = column.get("null_rate")
     return columns
@@ -95,7 +94,7 @@ def schema_checks(store: LineageStore, target: VersionLineage) -> list[SchemaChe
             check.note = "unchanged: the newest version is the one the target used"
             checks.append(check)
             continue
-        before, after = _columns(old.attrs), _columns(current.attrs)
+        before, after = _columns(DatasetAttrs(old)), _columns(DatasetAttrs(current))
         if not before or not after:
             check.note = "no stored schema on one side: check by hand"
             checks.append(check)

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from agentops.analysis.rollback.plan import Action, AliasMove, RunbookSteps
+from graph.attributes import IncidentAttrs
 from knowledge.errors import CardNotFoundError
 
 if TYPE_CHECKING:
@@ -122,13 +123,12 @@ def trigger_lines(
     if report.incident:
         node = store.get(report.incident)
         if node is not None:
-            severity = node.attrs.get("severity")
-            opened = node.attrs.get("opened_at")
-            title = node.attrs.get("title")
+            incident = IncidentAttrs(node)
+            severity, opened, title = incident.severity, incident.opened_at, incident.title
             lines.append(
                 f"incident {report.incident}"
                 + (f" ({severity})" if severity else "")
-                + (f", opened {opened}" if opened else "")
+                + (f", opened {opened.isoformat()}" if opened else "")
                 + (f": {title}" if title else "")
             )
     decider = (
