@@ -352,7 +352,7 @@ def _config_changes(
                 renamed_from=renamed_from,
                 manifest=bool(attrs_new.get("manifest") or attrs_old.get("manifest")),
                 parse_error=attrs_new.get("parse_error"),
-                keys=tuple(_key_changes(attrs_old.get("keys") or {}, attrs_new.get("keys") or {})),
+                keys=tuple(key_changes(attrs_old.get("keys") or {}, attrs_new.get("keys") or {})),
             )
         )
     return out
@@ -370,7 +370,8 @@ def _version_at(store: LineageStore, path: str, start: Node | None) -> str | Non
     return older[-1].ref if older else None
 
 
-def _key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+def key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+    """Added, removed and changed keys of two flat mappings, in key order."""
     changes = []
     for key in sorted(old.keys() | new.keys()):
         if key not in old:
@@ -390,6 +391,6 @@ def _package_changes(store: LineageStore, configs: list[ConfigChange]) -> list[P
     for change in manifests:
         old = (nodes[change.old].attrs.get("packages") or {}) if change.old in nodes else {}
         new = (nodes[change.new].attrs.get("packages") or {}) if change.new in nodes else {}
-        for key in _key_changes(old, new):
+        for key in key_changes(old, new):
             out.append(PackageChange(change.path, key.key, key.status, key.old, key.new))
     return out
