@@ -70,15 +70,19 @@ class ModelVersionLineage:
 
     @property
     def number(self) -> float:
-        """The version number, for ordering (non-numeric versions sort first)."""
-        key = self.model.ref.rsplit("/", 1)[-1]
-        return float(key) if key.replace(".", "", 1).isdigit() else float("-inf")
+        return version_number(self.model.ref)
 
     @property
     def trained_at(self) -> datetime | None:
         """When its run started, else when the version was registered."""
         started = self.run_attrs.start_time if self.run_attrs else None
         return started or self.model.source_time
+
+
+def version_number(model_ref: str) -> float:
+    """A model version's number, for ordering (non-numeric versions sort first)."""
+    key = model_ref.rsplit("/", 1)[-1]
+    return float(key) if key.replace(".", "", 1).isdigit() else float("-inf")
 
 
 def version_lineages(store: LineageStore, refs: Sequence[str]) -> list[ModelVersionLineage]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from agentops.analysis.checklist.facts import BOT_AUTHOR, LineageFacts, metric_value, param_items
+from agentops.analysis.checklist.facts import BOT_AUTHOR, LineageFacts, param_items
 from agentops.analysis.checklist.rules import (
     MISSING,
     PARTIAL,
@@ -74,8 +74,8 @@ def validated_before_serving(facts: LineageFacts) -> Judgement:
     metric = symptom.metric if symptom else None
     if metric is None or facts.good is None:
         return Judgement(UNKNOWN, ["no headline metric or no good version to compare with"])
-    bad_value = metric_value(facts.bad.run, metric)
-    good_value = metric_value(facts.good.run, metric)
+    bad_value = facts.bad.metrics.get(metric)
+    good_value = facts.good.metrics.get(metric)
     if bad_value is None or good_value is None or good_value == 0:
         return Judgement(UNKNOWN, [f"{metric} is not logged on both versions' runs"])
     change = (bad_value - good_value) / abs(good_value)

@@ -52,6 +52,7 @@ from agentops.analysis.rollback.target import (
 )
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE, RootCauseReport
 from agentops.errors import UsageError
+from graph.attributes import RunAttrs
 from graph.errors import RefError
 from graph.ingest.mlflow.registry import iso_ms
 from graph.model import utc_now
@@ -313,10 +314,9 @@ def _metric_history(ctx: _Context, metric: str, upto: str | None = None) -> list
             break
     values = []
     for run in ctx.store.get_many(picked[::-1]):  # oldest first: the band is made of moves
-        metric_value = (run.attrs.get("metrics") or {}).get(metric)
-        value = metric_value.get("value") if isinstance(metric_value, dict) else metric_value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            values.append(float(value))
+        value = RunAttrs(run).metric(metric)
+        if value is not None:
+            values.append(value)
     return values
 
 
