@@ -19,10 +19,17 @@ from typing import Any
 
 from graph.errors import RefError
 from graph.model import Node
+from graph.queries import WalkOptions, upstream
 from graph.refs import EdgeKind, NodeKind, commit_ref
 from graph.store import LineageStore
 
 MAX_COMMITS = 10_000
+PREFETCH_GENERATIONS = 64
+_PREFETCH = WalkOptions(
+    depth=PREFETCH_GENERATIONS,
+    edge_kinds=frozenset({EdgeKind.PARENT}),
+    include_history=True,
+)
 _VERSIONED_CLASSES = ("config", "dependency")
 # Edges followed from a run, model, deployment or incident back to its code commit.
 _TOWARD_CODE = frozenset(
@@ -209,11 +216,20 @@ def commits_between(
     Returns the nodes and whether `limit` cut the list.
     """
     nodes: dict[str, Node] = {}
+    asked: set[str] = set()  # loaded, or known not to be stored
 
     def load(shas: list[str]) -> None:
-        missing = [sha for sha in shas if sha not in nodes]
-        for node in store.get_many([commit_ref(sha) for sha in missing]):
+        """Load `shas` with their ancestors `PREFETCH_GENERATIONS` deep, in two statements: the
+        walk goes back one generation per batch, and a statement per generation was most of
+        what a code diff cost."""
+        missing = [commit_ref(sha) for sha in shas if sha not in asked]
+        if not missing:
+            return
+        ahead = upstream(store, missing, _PREFETCH)
+        wanted = [node.ref for node in ahead.nodes if node.ref.removeprefix("commit:") not in asked]
+        for node in store.get_many(wanted):
             nodes[node.ref.removeprefix("commit:")] = node
+        asked.update(ref.removeprefix("commit:") for ref in (*missing, *wanted))
 
     def when(sha: str) -> float:
         node = nodes.get(sha)
