@@ -126,10 +126,10 @@ def _suspects(
     older = _is_older(bad, good)
     if older:
         suspects.append(_promotion_suspect(good, bad))
+    data = _data_suspects(store, changes, good, bad)
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
-    data = _data_suspects(store, changes, good, bad)
-    if changes.code is not None:
+    else:
         suspects += _code_suspects(changes.code, _row_drop(good, bad, data), _training_values(bad))
     suspects += data
     suspects += _param_suspects(changes, suspects)
@@ -214,7 +214,8 @@ def _data_suspects(
     datasets = changes.version_changes(NodeKind.DATASET)
     read: dict[str, Node] = {use.dataset.ref: use.dataset for use in (*good.inputs, *bad.inputs)}
     missing = sorted({ref for c in datasets for ref in (*c.a_refs, *c.b_refs)} - read.keys())
-    read.update((node.ref, node) for node in store.get_many(missing) if missing)
+    if missing:  # upstream of the runs' inputs: read here, with their profiles
+        read.update((node.ref, node) for node in store.get_many(missing))
     contexts = {use.dataset.name: use.context for use in good.inputs}
     contexts.update((use.dataset.name, use.context) for use in bad.inputs)
     suspects = []
