@@ -97,6 +97,8 @@ def model_versions(store: LineageStore, name: str) -> list[ModelVersionLineage]:
 
 
 def _around(store: LineageStore, models: list[Node]) -> list[ModelVersionLineage]:
+    """Two hops out from `models`: their runs and deployments (and what those touch), then
+    the datasets, configs and commits the runs were made from."""
     if not models:
         return []
     refs = [model.ref for model in models]
@@ -116,19 +118,15 @@ def _around(store: LineageStore, models: list[Node]) -> list[ModelVersionLineage
     for edge in {(e.src, e.dst, e.kind): e for e in (*first, *second)}.values():
         into.setdefault(edge.dst, []).append(edge)
         out_of.setdefault(edge.src, []).append(edge)
-    commits_named = [
-        commit_ref(sha.lower())
-        for ref in near
-        if ref in near_nodes and (sha := RunAttrs(near_nodes[ref]).git_commit)
-    ]
+    run_nodes = [near_nodes[ref] for found in runs.values() for ref in found if ref in near_nodes]
     far = sorted(
         {
             edge.src
-            for ref in near
-            for edge in into.get(ref, ())
+            for run in run_nodes
+            for edge in into.get(run.ref, ())
             if edge.kind in (EdgeKind.INPUT, EdgeKind.CONFIG_OF, EdgeKind.CODE_OF)
         }
-        | set(commits_named)
+        | {commit_ref(sha.lower()) for run in run_nodes if (sha := RunAttrs(run).git_commit)}
     )
     far_nodes = {node.ref: node for node in store.get_many(far)} if far else {}
     out = []
