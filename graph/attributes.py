@@ -123,6 +123,10 @@ class RunAttrs(Attrs):
         return _str(self.raw.get("git_commit"))
 
     @property
+    def start_time(self) -> datetime | None:
+        return _time(self.raw.get("start_time"))
+
+    @property
     def source_name(self) -> str | None:
         """The entry point MLflow recorded (`mlflow.source.name`)."""
         return _str(self.raw.get("source_name")) or _str(self.tags.get("mlflow.source.name"))

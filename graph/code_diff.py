@@ -19,10 +19,17 @@ from typing import Any
 
 from graph.errors import RefError
 from graph.model import Node
+from graph.queries import WalkOptions, upstream
 from graph.refs import EdgeKind, NodeKind, commit_ref
 from graph.store import LineageStore
 
 MAX_COMMITS = 10_000
+PREFETCH_GENERATIONS = 64
+_PREFETCH = WalkOptions(
+    depth=PREFETCH_GENERATIONS,
+    edge_kinds=frozenset({EdgeKind.PARENT}),
+    include_history=True,
+)
 _VERSIONED_CLASSES = ("config", "dependency")
 # Edges followed from a run, model, deployment or incident back to its code commit.
 _TOWARD_CODE = frozenset(
@@ -209,11 +216,20 @@ def commits_between(
     Returns the nodes and whether `limit` cut the list.
     """
     nodes: dict[str, Node] = {}
+    asked: set[str] = set()  # loaded, or known not to be stored
 
     def load(shas: list[str]) -> None:
-        missing = [sha for sha in shas if sha not in nodes]
-        for node in store.get_many([commit_ref(sha) for sha in missing]):
+        """Load `shas` with their ancestors `PREFETCH_GENERATIONS` deep, in two statements: the
+        walk goes back one generation per batch, and a statement per generation was most of
+        what a code diff cost."""
+        missing = [commit_ref(sha) for sha in shas if sha not in asked]
+        if not missing:
+            return
+        ahead = upstream(store, missing, _PREFETCH)
+        wanted = [node.ref for node in ahead.nodes if node.ref.removeprefix("commit:") not in asked]
+        for node in store.get_many(wanted):
             nodes[node.ref.removeprefix("commit:")] = node
+        asked.update(ref.removeprefix("commit:") for ref in (*missing, *wanted))
 
     def when(sha: str) -> float:
         node = nodes.get(sha)
@@ -352,7 +368,7 @@ def _config_changes(
                 renamed_from=renamed_from,
                 manifest=bool(attrs_new.get("manifest") or attrs_old.get("manifest")),
                 parse_error=attrs_new.get("parse_error"),
-                keys=tuple(_key_changes(attrs_old.get("keys") or {}, attrs_new.get("keys") or {})),
+                keys=tuple(key_changes(attrs_old.get("keys") or {}, attrs_new.get("keys") or {})),
             )
         )
     return out
@@ -370,7 +386,8 @@ def _version_at(store: LineageStore, path: str, start: Node | None) -> str | Non
     return older[-1].ref if older else None
 
 
-def _key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+def key_changes(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+    """Added, removed and changed keys of two flat mappings, in key order."""
     changes = []
     for key in sorted(old.keys() | new.keys()):
         if key not in old:
@@ -390,6 +407,6 @@ def _package_changes(store: LineageStore, configs: list[ConfigChange]) -> list[P
     for change in manifests:
         old = (nodes[change.old].attrs.get("packages") or {}) if change.old in nodes else {}
         new = (nodes[change.new].attrs.get("packages") or {}) if change.new in nodes else {}
-        for key in _key_changes(old, new):
+        for key in key_changes(old, new):
             out.append(PackageChange(change.path, key.key, key.status, key.old, key.new))
     return out

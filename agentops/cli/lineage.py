@@ -193,26 +193,20 @@ def diff(
     json: Json = False,
 ) -> None:
     """What differs between the upstream lineage of two nodes, and in code between them."""
-    from graph.code_diff import code_diff
     from graph.diff import diff as diff_query
-    from graph.errors import RefError
 
     cli = state(ctx)
     ref_a, ref_b = _resolve(cli, [a, b])
     result = diff_query(cli.store(), ref_a, ref_b, parse_as_of(as_of))
-    try:
-        code = code_diff(cli.store(), ref_a, ref_b)
-    except RefError:  # no commit behind one side: there is no code to compare
-        code = None
     if json:
-        print_json({**result.to_json(), "code": code.to_json() if code else None})
+        print_json(result.to_json())
         return
     from agentops.render import code_diff_tables, diff_table
 
     console = stdout()
     console.print(diff_table(result))
-    if code is not None:
-        for table in code_diff_tables(code):
+    if result.code is not None:  # None: no commit behind one side, no code to compare
+        for table in code_diff_tables(result.code):
             console.print(table)
 
 

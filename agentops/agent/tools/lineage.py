@@ -208,6 +208,7 @@ def lineage_diff(context: ToolContext, a: str, b: str) -> dict[str, Any]:
         ],
         "only_a": result.only_a,
         "only_b": result.only_b,
+        "params": [change.to_json() for change in result.params],
     }
 
 

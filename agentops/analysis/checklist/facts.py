@@ -2,7 +2,7 @@
 
 Everything is bounded so a large graph costs a few queries, not a scan: the commit history is
 walked back `COMMIT_WINDOW` commits from the bad run's commit, and the model's other versions
-are the newest `VERSION_WINDOW` of them.
+are the newest `VERSION_WINDOW` of them, read together with the bad and good versions.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from agentops.analysis.rootcause.baseline import Version, load_version
+from agentops.analysis.rootcause.baseline import Version
+from graph.attributes import RunAttrs
+from graph.errors import RefError
 from graph.model import Edge, Node
-from graph.refs import EdgeKind, NodeKind, commit_ref
+from graph.queries import WalkOptions, upstream
+from graph.refs import EdgeKind, NodeKind, parse_ref
+from graph.version_lineage import version_lineages, version_number
 
 if TYPE_CHECKING:
     from agentops.analysis.rootcause.report import RootCauseReport
@@ -42,15 +46,16 @@ class LineageFacts:
     report: RootCauseReport
     bad: Version
     good: Version | None
+    versions: list[Version] = field(default_factory=list)  # newest of the model, oldest first
     commits: list[Node] = field(default_factory=list)  # newest first, from the bad commit back
 
-    @cached_property
+    @property
     def bad_commit(self) -> Node | None:
-        return commit_of(self.store, self.bad.run)
+        return self.bad.commit
 
-    @cached_property
+    @property
     def good_commit(self) -> Node | None:
-        return commit_of(self.store, self.good.run) if self.good else None
+        return self.good.commit if self.good else None
 
     @cached_property
     def commit_files(self) -> list[CommitFile]:
@@ -105,16 +110,6 @@ class LineageFacts:
         return [newest[name] for name in sorted(newest)]
 
     @cached_property
-    def versions(self) -> list[Version]:
-        """The newest versions of the bad model's name (the bad one included), oldest first."""
-        nodes = self.store.find(NodeKind.MODEL, self.bad.model.name)
-        nodes.sort(key=lambda node: Version(node, None).number)
-        newest = nodes[-VERSION_WINDOW:]
-        if self.bad.model.ref not in {node.ref for node in newest}:
-            newest.append(self.bad.model)
-        return [load_version(self.store, node.ref) for node in newest]
-
-    @cached_property
     def deployments(self) -> list[Node]:
         """Deployment nodes of the model's versions (what alias moves the graph has seen)."""
         seen = {d.ref: d for version in self.versions for d in version.deployments}
@@ -134,68 +129,46 @@ class LineageFacts:
         ]
 
 
-def commit_of(store: LineageStore, run: Node | None) -> Node | None:
-    """The commit a run was trained from: its `code_of` edge, else its `git_commit` attribute."""
-    if run is None:
-        return None
-    sources = [
-        edge.src
-        for edge in store.edges_of([run.ref])
-        if edge.dst == run.ref and edge.kind is EdgeKind.CODE_OF
-    ]
-    sha = run.attrs.get("git_commit")
-    if isinstance(sha, str) and sha:
-        sources.append(commit_ref(sha.lower()))
-    for ref in sources:
-        node = store.get(ref)
-        if node is not None:
-            return node
-    return None
-
-
 def walk_commits(store: LineageStore, start: Node | None, limit: int = COMMIT_WINDOW) -> list[Node]:
-    """Up to `limit` commits reachable from `start` (itself first), newest first."""
+    """Up to `limit` commits reachable from `start` (itself first), newest first: the nearest
+    ones by git parent links, read in one walk and one bulk load."""
     if start is None:
         return []
-    found: dict[str, Node] = {start.ref: start}
-    frontier = [start]
-    while frontier and len(found) < limit:
-        parents = sorted(
-            {
-                commit_ref(str(sha))
-                for node in frontier
-                for sha in node.attrs.get("parents") or []
-                if commit_ref(str(sha)) not in found
-            }
-        )
-        frontier = store.get_many(parents[: limit - len(found)])
-        found.update((node.ref, node) for node in frontier)
+    history = WalkOptions(
+        depth=limit - 1,  # each generation adds a commit: deeper ones are never kept
+        edge_kinds=frozenset({EdgeKind.PARENT}),
+        include_history=True,
+        max_nodes=limit,
+    )
+    found = store.get_many([node.ref for node in upstream(store, [start.ref], history).nodes])
     return sorted(
-        found.values(),
+        found,
         key=lambda n: (n.source_time.timestamp() if n.source_time else float("-inf"), n.ref),
         reverse=True,
     )
 
 
 def gather(store: LineageStore, report: RootCauseReport) -> LineageFacts:
-    bad = load_version(store, report.bad)
-    good = load_version(store, report.good) if report.good else None
-    facts = LineageFacts(store, report, bad, good)
+    """The bad and good versions and the newest versions of the model, read together."""
+    nodes = store.find(NodeKind.MODEL, parse_ref(report.bad).name)
+    window = [n.ref for n in sorted(nodes, key=lambda n: version_number(n.ref))][-VERSION_WINDOW:]
+    if report.bad not in window:
+        window.append(report.bad)
+    wanted = window + [report.good] if report.good and report.good not in window else window
+    loaded = {lineage.ref: Version.of(lineage) for lineage in version_lineages(store, wanted)}
+    for ref in (report.bad, report.good):
+        if ref and ref not in loaded:
+            raise RefError(f"{ref} is not a model version in the graph")
+    facts = LineageFacts(
+        store,
+        report,
+        loaded[report.bad],
+        loaded[report.good] if report.good else None,
+        [loaded[ref] for ref in window if ref in loaded],
+    )
     facts.commits = walk_commits(store, facts.bad_commit)
     return facts
 
 
 def param_items(run: Node | None) -> dict[str, Any]:
-    params = (run.attrs.get("params") if run else None) or {}
-    return params if isinstance(params, dict) else {}
-
-
-def metric_value(run: Node | None, name: str) -> float | None:
-    """A run's last logged value of a metric (stored as a dict with `value`, or a number)."""
-    metrics = (run.attrs.get("metrics") if run else None) or {}
-    value = metrics.get(name) if isinstance(metrics, dict) else None
-    if isinstance(value, dict):
-        value = value.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+    return RunAttrs(run).params if run else {}

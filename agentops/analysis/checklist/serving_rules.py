@@ -31,7 +31,6 @@ from graph.attributes import (
     DatasetAttrs,
     DeploymentAttrs,
     ModelVersionAttrs,
-    RunAttrs,
 )
 from graph.refs import EdgeKind
 
@@ -82,8 +81,8 @@ def validated_before_serving(facts: LineageFacts) -> Judgement:
     metric = symptom.metric if symptom else None
     if metric is None or facts.good is None:
         return Judgement(UNKNOWN, ["no headline metric or no good version to compare with"])
-    bad_value = RunAttrs(facts.bad.run).metric(metric) if facts.bad.run else None
-    good_value = RunAttrs(facts.good.run).metric(metric) if facts.good.run else None
+    bad_value = facts.bad.metrics.get(metric)
+    good_value = facts.good.metrics.get(metric)
     if bad_value is None or good_value is None or good_value == 0:
         return Judgement(UNKNOWN, [f"{metric} is not logged on both versions' runs"])
     change = (bad_value - good_value) / abs(good_value)

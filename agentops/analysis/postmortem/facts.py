@@ -17,14 +17,15 @@ from agentops.analysis.postmortem.timeline import (
     Timeline,
     build_timeline,
     model_of,
-    producing_run,
     promotion_of,
 )
+from graph.version_lineage import version_lineages
 
 if TYPE_CHECKING:
     from agentops.analysis.rootcause.report import RootCauseReport, Suspect
     from graph.model import Node
     from graph.store import LineageStore
+    from graph.version_lineage import ModelVersionLineage
     from knowledge.library import KnowledgeLibrary
 
 WITHHELD = "someone"
@@ -41,8 +42,8 @@ class Facts:
     library: KnowledgeLibrary | None
     bad: str | None
     good: str | None
-    bad_run: Node | None
-    good_run: Node | None
+    bad_version: ModelVersionLineage | None
+    good_version: ModelVersionLineage | None
     promotion: tuple[datetime, str, str] | None
     timeline: Timeline
     people: list[str] = field(default_factory=list)
@@ -50,6 +51,22 @@ class Facts:
     @property
     def causes(self) -> list[Suspect]:
         return self.report.causes if self.report else []
+
+    @property
+    def bad_run(self) -> Node | None:
+        return self.bad_version.run if self.bad_version else None
+
+    @property
+    def good_run(self) -> Node | None:
+        return self.good_version.run if self.good_version else None
+
+    @property
+    def bad_metrics(self) -> dict[str, float]:
+        return self.bad_version.metrics if self.bad_version else {}
+
+    @property
+    def good_metrics(self) -> dict[str, float]:
+        return self.good_version.metrics if self.good_version else {}
 
     def clean(self, text: object) -> str:
         """Untrusted text with the names of people in this window withheld.
@@ -81,8 +98,7 @@ def gather(
         report, error = _explain(store, incident.ref, library)
     bad = model_of(store, report.bad) if report else model_of(store, incident.ref)
     good = model_of(store, report.good) if report and report.good else None
-    bad_run = (report.bad_run if report else None) or producing_run(store, bad)
-    good_run = (report.good_run if report else None) or producing_run(store, good)
+    versions = {v.ref: v for v in version_lineages(store, [ref for ref in (bad, good) if ref])}
     facts = Facts(
         store=store,
         incident=incident,
@@ -91,8 +107,8 @@ def gather(
         library=library,
         bad=bad,
         good=good,
-        bad_run=store.get(bad_run) if bad_run else None,
-        good_run=store.get(good_run) if good_run else None,
+        bad_version=versions.get(bad) if bad else None,
+        good_version=versions.get(good) if good else None,
         promotion=promotion_of(store, bad),
         timeline=build_timeline(store, incident, report),
     )
@@ -103,12 +119,9 @@ def gather(
 def _explain(
     store: LineageStore, incident: str, library: KnowledgeLibrary | None
 ) -> tuple[RootCauseReport | None, str | None]:
+    from agentops.analysis.rootcause import explain
     from agentops.errors import expected_errors
 
-    try:
-        from agentops.analysis.rootcause import explain
-    except ImportError as exc:
-        return None, f"the root-cause analysis is not available ({exc})"
     try:
         return explain(store, incident, library=library), None
     except expected_errors() as exc:
@@ -178,15 +191,6 @@ def relative(baseline: Any, observed: Any) -> str:
     return f"{(observed - baseline) / abs(baseline):+.1%}"
 
 
-def run_metrics(run: Node | None) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for name, value in ((run.attrs.get("metrics") or {}) if run else {}).items():
-        number = value.get("value") if isinstance(value, dict) else value
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            values[str(name)] = float(number)
-    return values
-
-
 def symptom_of(facts: Facts) -> tuple[str, Any, Any, str] | None:
     """(metric, baseline, observed, where from): the incident's symptom, else the report's."""
     symptom = facts.incident.symptom or {}
@@ -208,20 +212,15 @@ def lineage_path(facts: Facts, suspect: Suspect) -> list[str]:
     (it is an ancestor of the run's commit), which lineage walks leave out; that step is shown
     as `GIT_HISTORY` between the cause and the run's commit.
     """
-    from graph.code_diff import commit_for
-    from graph.errors import GraphError
     from graph.queries import path
 
     for ref in (suspect.ref, *suspect.related):
         found = path(facts.store, ref, facts.incident.ref).shortest
         if found:
             return found
-    if suspect.ref.startswith("commit:") and facts.bad_run is not None:
-        try:
-            head = commit_for(facts.store, facts.bad_run.ref)
-        except GraphError:
-            return []
-        found = path(facts.store, head, facts.incident.ref).shortest
-        if found and head != suspect.ref:
+    head = facts.bad_version.commit if facts.bad_version else None
+    if suspect.ref.startswith("commit:") and head is not None:
+        found = path(facts.store, head.ref, facts.incident.ref).shortest
+        if found and head.ref != suspect.ref:
             return [suspect.ref, GIT_HISTORY, *found]
     return []

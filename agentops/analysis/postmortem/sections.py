@@ -17,7 +17,6 @@ from agentops.analysis.postmortem.facts import (
     fmt_num,
     lineage_path,
     relative,
-    run_metrics,
     symptom_of,
     utc_text,
 )
@@ -91,7 +90,7 @@ def _impact(facts: Facts) -> list[str]:
         rows.append(
             [inline(metric), fmt_num(base), fmt_num(seen), relative(base, seen), inline(source)]
         )
-    good, bad = run_metrics(facts.good_run), run_metrics(facts.bad_run)
+    good, bad = facts.good_metrics, facts.bad_metrics
     shown = {symptom[0]} if symptom else set()
     if facts.good_run and facts.bad_run:
         source = "runs (good → bad)"
@@ -244,7 +243,7 @@ def _offline_warning(facts: Facts) -> str | None:
     if not symptom or not facts.good_run or not facts.bad_run or not facts.promotion:
         return None
     name = symptom[0]
-    good, bad = run_metrics(facts.good_run).get(name), run_metrics(facts.bad_run).get(name)
+    good, bad = facts.good_metrics.get(name), facts.bad_metrics.get(name)
     ended = to_time(RunAttrs(facts.bad_run).ended_at) or facts.bad_run.at
     if good is None or bad is None or ended is None or ended > facts.promotion[0]:
         return None

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.code_diff import commit_for
 from graph.errors import RefError
 from graph.model import parse_time
 from graph.queries import WalkOptions, upstream
-from graph.refs import EdgeKind, NodeKind, Ref, parse_ref
+from graph.refs import EdgeKind, NodeKind, parse_ref
+from graph.version_lineage import version_lineages
 
 if TYPE_CHECKING:
     from graph.model import Node
@@ -122,15 +122,6 @@ def edges_touching(store: LineageStore, refs: Sequence[str]) -> list[Any]:
     return out
 
 
-def _metric_values(run: Node | None) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for key, metric in ((run.attrs.get("metrics") or {}) if run else {}).items():
-        value = metric.get("value") if isinstance(metric, dict) else metric
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            values[key] = float(value)
-    return values
-
-
 def ancestors_of(store: LineageStore, commit: str) -> set[str]:
     """The commit and every commit it descends from (git parent links stored in the graph)."""
     options = WalkOptions(edge_kinds=frozenset({EdgeKind.PARENT}), include_history=True)
@@ -157,32 +148,25 @@ def configs_at(store: LineageStore, ancestors: set[str]) -> list[str]:
 
 
 def version_lineage(store: LineageStore, model: str) -> VersionLineage:
-    """The run, commit, datasets (with how the run used each), configs and metrics of a version."""
+    """The run, commit, datasets (with how the run used each), configs and metrics of a version,
+    with what it carries: its whole upstream and its commit's git ancestors."""
     name, version = model_name(model)
     lineage = VersionLineage(model, name, version)
-    walked = upstream(store, [model])
-    lineage.upstream = walked.refs() - {model}
-    runs = sorted(
-        edge.src for edge in walked.edges if edge.dst == model and edge.kind is EdgeKind.PRODUCED
-    )
-    node = store.get(model)
-    run_id = (node.attrs.get("run_id") if node else None) or None
-    lineage.run = runs[0] if runs else (f"run:{run_id}" if run_id else None)
-    run = store.get(lineage.run) if lineage.run else None
-    lineage.metrics = _metric_values(run)
-    if run is not None:
-        for edge in store.edges_of([run.ref]):
-            if edge.dst == run.ref and edge.kind is EdgeKind.INPUT:
-                context = str(edge.attrs.get("context") or "training").lower()
-                name = Ref(NodeKind.DATASET, edge.src.split(":", 1)[1]).name
-                lineage.datasets.append(DatasetUse(edge.src, name, context))
-            elif edge.dst == run.ref and edge.kind is EdgeKind.CONFIG_OF:
-                lineage.configs.append(edge.src)
-        lineage.datasets.sort(key=lambda use: (use.name, use.ref))
-    try:
-        lineage.commit = commit_for(store, model)
-    except RefError:
-        lineage.commit = None
+    lineage.upstream = upstream(store, [model]).refs() - {model}
+    made = next(iter(version_lineages(store, [model])), None)
+    if made is not None:
+        run_id = made.attrs.run_id
+        lineage.run = made.run.ref if made.run else (f"run:{run_id}" if run_id else None)
+        lineage.metrics = made.metrics
+        lineage.datasets = sorted(
+            (
+                DatasetUse(use.dataset.ref, use.dataset.name, (use.context or "training").lower())
+                for use in made.inputs
+            ),
+            key=lambda use: (use.name, use.ref),
+        )
+        lineage.configs = [config.ref for config in made.configs]
+        lineage.commit = made.commit.ref if made.commit else None
     if lineage.commit:
         lineage.ancestors = ancestors_of(store, lineage.commit)
         direct = {parse_ref(ref).name for ref in lineage.configs}

@@ -1,9 +1,9 @@
 """`agentops why`: rank every change between the last good version and the bad one.
 
-The lineage diff (DESIGN.md, "Root cause") is gathered from the graph — commits between the two
-code versions, config keys, dependency specs, dataset versions with their profiles, run params —
-and each change is scored by `agentops.analysis.rootcause.scoring`. Two checks keep the
-analysis honest:
+The lineage diff (DESIGN.md, "Root cause") is `graph.diff.diff` — the same one `agentops
+lineage diff` shows: commits between the two code versions, config keys, dependency specs,
+dataset versions, run params — and each change is scored by
+`agentops.analysis.rootcause.scoring`. Two checks keep the analysis honest:
 a version older than the one it replaced points at the promotion, not at what it lacks; and when
 the bad run's offline metric sits within the model's usual version-to-version noise, changes to
 training are demoted, because nothing in training measurably made the model worse.
@@ -16,7 +16,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agentops.analysis import builtin_library
-from agentops.analysis.rootcause.baseline import Version, bad_target, find_good, load_version
+from agentops.analysis.rootcause.baseline import (
+    Version,
+    bad_target,
+    find_good,
+    load_version,
+    load_versions,
+)
 from agentops.analysis.rootcause.data_changes import compare_datasets
 from agentops.analysis.rootcause.report import (
     CAUSE_FOUND,
@@ -35,10 +41,13 @@ from agentops.analysis.rootcause.scoring import (
     leaf,
 )
 from agentops.redact import redact_text
-from graph.errors import RefError
+from graph.attributes import IncidentAttrs
+from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
     from graph.code_diff import CodeDiff
+    from graph.diff import LineageDiff
+    from graph.model import Node
     from graph.store import LineageStore
     from knowledge.library import KnowledgeLibrary
 
@@ -61,16 +70,20 @@ def explain(
     `library` holds the failure-mode cards (their priors and remediation): the project's, with
     the team's cards; the built-in ones when omitted.
     """
+    from graph.diff import diff
+
     if library is None:
         library = builtin_library()
     model_ref, incident = bad_target(store, store.resolve(bad))
-    bad_version = load_version(store, model_ref)
+    versions = load_versions(store, parse_ref(model_ref).name)
+    bad_version = next(v for v in versions if v.ref == model_ref)
     incident = incident or (bad_version.incidents[-1] if bad_version.incidents else None)
     if good is not None:
         good_ref, _ = bad_target(store, store.resolve(good))
-        good_version: Version | None = load_version(store, good_ref)
+        known = [v for v in versions if v.ref == good_ref]
+        good_version: Version | None = known[0] if known else load_version(store, good_ref)
     else:
-        good_version = find_good(store, bad_version, as_of)
+        good_version = find_good(bad_version, versions, as_of)
     notes: list[str] = []
     symptom = _symptom(store, incident, bad_version, good_version)
     if good_version is None:
@@ -88,8 +101,9 @@ def explain(
         )
     if good is None:
         notes.append(f"compared with {good_version.ref}: the last version that served before it")
-    suspects = _suspects(store, good_version, bad_version, notes)
-    moved = _apply_noise(store, suspects, symptom, good_version, bad_version, notes)
+    changes = diff(store, good_version.ref, bad_version.ref)
+    suspects = _suspects(store, changes, good_version, bad_version, notes)
+    moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
     ranked = _rank(suspects, library)
@@ -111,23 +125,21 @@ def _ref(node: Any) -> str | None:
     return node.ref if node is not None else None
 
 
-def _suspects(store: LineageStore, good: Version, bad: Version, notes: list[str]) -> list[Suspect]:
-    from graph.code_diff import code_diff
-
+def _suspects(
+    store: LineageStore, changes: LineageDiff, good: Version, bad: Version, notes: list[str]
+) -> list[Suspect]:
+    """Every item of the lineage diff from GOOD to BAD, scored."""
     suspects: list[Suspect] = []
     older = _is_older(bad, good)
     if older:
         suspects.append(_promotion_suspect(good, bad))
-    try:
-        diff = code_diff(store, good.ref, bad.ref)
-    except RefError as exc:
-        notes.append(f"no code comparison: {exc.message}")
-        diff = None
-    data = [s for s in _data_suspects(good, bad)]
-    if diff is not None:
-        suspects += _code_suspects(diff, _row_drop(good, bad, data), _training_values(bad))
+    data = _data_suspects(store, changes, good, bad)
+    if changes.code is None:
+        notes.append(f"no code comparison: {changes.code_error}")
+    else:
+        suspects += _code_suspects(changes.code, _row_drop(good, bad, data), _training_values(bad))
     suspects += data
-    suspects += _param_suspects(good, bad, suspects)
+    suspects += _param_suspects(changes, suspects)
     if older:
         for suspect in suspects[1:]:
             suspect.score *= 0.4
@@ -151,7 +163,7 @@ def _promotion_suspect(good: Version, bad: Version) -> Suspect:
         if bad.trained_at and good.trained_at
         else f"{bad.ref} is an older version than {good.ref}, which it replaced"
     ]
-    tags = bad.model.attrs.get("tags") or {}
+    tags = bad.attrs.tags
     if tags.get("promoted_at"):
         evidence.append(f"promoted at {tags['promoted_at']}")
     if bad.run is not None and bad.run.attrs.get("run_name"):
@@ -198,33 +210,36 @@ def _touches(files: dict[str, list[str]], path: str) -> bool:
 
 def _training_values(bad: Version) -> dict[str, Any]:
     """What training used, by leaf key: the bad run's params that are not serving settings."""
-    params = (bad.run.attrs.get("params") if bad.run else None) or {}
-    return {leaf(k): v for k, v in params.items() if not SERVING_PATH.search(k)}
+    return {leaf(k): v for k, v in bad.params.items() if not SERVING_PATH.search(k)}
 
 
-def _data_suspects(good: Version, bad: Version) -> list[Suspect]:
-    def by_name(version: Version) -> dict[str, tuple[Any, str]]:
-        return {node.name: (node, str(attrs.get("context", ""))) for node, attrs in version.inputs}
-
-    before, after = by_name(good), by_name(bad)
+def _data_suspects(
+    store: LineageStore, changes: LineageDiff, good: Version, bad: Version
+) -> list[Suspect]:
+    """Each dataset whose version differs upstream, judged with how the bad run used it
+    (else how the good run did)."""
+    datasets = changes.version_changes(NodeKind.DATASET)
+    read: dict[str, Node] = {use.dataset.ref: use.dataset for use in (*good.inputs, *bad.inputs)}
+    missing = sorted({ref for c in datasets for ref in (*c.a_refs, *c.b_refs)} - read.keys())
+    if missing:  # upstream of the runs' inputs: read here, with their profiles
+        read.update((node.ref, node) for node in store.get_many(missing))
+    contexts = {use.dataset.name: use.context for use in good.inputs}
+    contexts.update((use.dataset.name, use.context) for use in bad.inputs)
     suspects = []
-    for name in sorted(before.keys() | after.keys()):
-        old, _ = before.get(name, (None, ""))
-        new, context = after.get(name, (None, before.get(name, (None, ""))[1]))
-        if old is not None and new is not None and old.ref == new.ref:
-            continue
-        suspects.append(data_suspect(compare_datasets(name, old, new, context)))
+    for change in datasets:
+        old = read.get(change.a_refs[-1]) if change.a_refs else None
+        new = read.get(change.b_refs[-1]) if change.b_refs else None
+        context = contexts.get(change.name, "")
+        suspects.append(data_suspect(compare_datasets(change.name, old, new, context)))
     return suspects
 
 
-def _metric(version: Version, names: tuple[str, ...]) -> float | None:
-    metrics = (version.run.attrs.get("metrics") if version.run else None) or {}
-    for name, value in metrics.items():
-        if any(word in name.lower() for word in names):
-            number = value.get("value") if isinstance(value, dict) else value
-            if isinstance(number, (int, float)):
-                return float(number)
-    return None
+def _metric(version: Version, words: tuple[str, ...]) -> float | None:
+    """The run's first metric whose name contains one of `words`."""
+    return next(
+        (value for name, value in version.metrics.items() if any(w in name.lower() for w in words)),
+        None,
+    )
 
 
 def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
@@ -237,23 +252,20 @@ def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
     return (before - after) / before
 
 
-def _param_suspects(good: Version, bad: Version, known: list[Suspect]) -> list[Suspect]:
+def _param_suspects(changes: LineageDiff, known: list[Suspect]) -> list[Suspect]:
     """Run params that changed and that no config change already accounts for."""
-    before = (good.run.attrs.get("params") if good.run else None) or {}
-    after = (bad.run.attrs.get("params") if bad.run else None) or {}
     explained = " ".join(item for s in known for item in s.evidence)
-    changed = [
-        (key, before.get(key), after.get(key))
-        for key in sorted(before.keys() | after.keys())
-        if before.get(key) != after.get(key) and leaf(key) not in explained
+    keys = [
+        {"key": change.key, "old": change.old, "new": change.new}
+        for change in changes.params
+        if leaf(change.key) not in explained
     ]
-    if not changed or bad.run is None:
+    if not keys or changes.run_b is None:
         return []
-    keys = [{"key": k, "old": a, "new": b} for k, a, b in changed]
-    suspect = config_suspect("run params", bad.run.ref, _ref(good.run), keys, {})
+    suspect = config_suspect("run params", changes.run_b, changes.run_a, keys, {})
     suspect.kind, suspect.summary = (
         "params",
-        "run params changed: " + ", ".join(k for k, *_ in changed),
+        "run params changed: " + ", ".join(k["key"] for k in keys),
     )
     return [suspect]
 
@@ -263,8 +275,8 @@ def _symptom(
 ) -> Symptom | None:
     if incident:
         node = store.get(incident)
-        raw = (node.attrs.get("symptom") if node else None) or {}
-        if isinstance(raw, dict) and raw.get("metric"):
+        raw = IncidentAttrs(node).symptom if node else {}
+        if raw.get("metric"):
             return Symptom(
                 str(raw["metric"]),
                 _float(raw.get("baseline")),
@@ -278,7 +290,7 @@ def _symptom(
 
 
 def _primary_metric(version: Version) -> str | None:
-    metrics = (version.run.attrs.get("metrics") if version.run else None) or {}
+    metrics = version.metrics
     for word in ("ndcg", "auc", "accuracy", "f1", "recall", "precision", "map", "rmse", "loss"):
         for name in metrics:
             if word in name.lower():
@@ -294,7 +306,7 @@ def _float(value: Any) -> float | None:
 
 
 def _apply_noise(
-    store: LineageStore,
+    versions: list[Version],
     suspects: list[Suspect],
     symptom: Symptom | None,
     good: Version,
@@ -311,7 +323,7 @@ def _apply_noise(
     if before in (None, 0) or after is None:
         return None
     change = (after - before) / abs(before)
-    noise = _usual_noise(store, bad, symptom.metric)
+    noise = _usual_noise(versions, bad, symptom.metric)
     limit = max(NOISE_FLOOR, NOISE_MULTIPLE * noise)
     if abs(change) > limit:
         notes.append(
@@ -348,23 +360,18 @@ def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
     )
 
 
-def _usual_noise(store: LineageStore, bad: Version, metric: str) -> float:
+def _usual_noise(versions: list[Version], bad: Version, metric: str) -> float:
     """Median relative move of the metric between consecutive earlier served versions.
 
     Only versions that served count: experiments never promoted are not the model's rhythm.
     """
-    from graph.refs import NodeKind
-
-    values = []
-    for node in store.find(NodeKind.MODEL, bad.model.name):
-        version = load_version(store, node.ref)
-        if (
-            version.served
-            and version.number < bad.number
-            and (value := _metric(version, (metric,))) is not None
-        ):
-            values.append((version.number, value))
-    values.sort()
+    values = sorted(
+        (version.number, value)
+        for version in versions
+        if version.served
+        and version.number < bad.number
+        and (value := _metric(version, (metric,))) is not None
+    )
     moves = [abs(b - a) / abs(a) for (_, a), (_, b) in zip(values, values[1:], strict=False) if a]
     return statistics.median(moves) if moves else 0.0
 

@@ -1,55 +1,48 @@
-"""Which model version is bad, which one was last good, and what each was made from.
+"""Which model version is bad, which one was last good, and whether and when each served.
 
 BAD may be a model version, a deployment or an incident. GOOD, when not given, is the newest
 version of the same model that served (a deployment seen, a `promoted_at` tag, or an alias)
 before BAD was promoted and that no incident points at; failing that, the newest earlier
 version that no incident points at.
+
+What each version was made from is the graph's `ModelVersionLineage`, read for every version of
+the model at once; this module adds the judgements (served, promoted when, which one is good).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from graph.errors import RefError
-from graph.model import Edge, Node, parse_time
+from graph.model import parse_time
 from graph.refs import EdgeKind, NodeKind
-from graph.store import LineageStore
+from graph.version_lineage import ModelVersionLineage, model_versions, version_lineages
+
+if TYPE_CHECKING:
+    from graph.store import LineageStore
 
 PROMOTION_TAGS = ("promoted_at", "promotion_time", "deployed_at")
 
 
-@dataclass(slots=True)
-class Version:
-    """One model version with what it was made from."""
+@dataclass(frozen=True, slots=True)
+class Version(ModelVersionLineage):
+    """One model version with what it was made from, as the analysis judges it."""
 
-    model: Node
-    run: Node | None
-    inputs: list[tuple[Node, dict[str, Any]]] = field(default_factory=list)  # (dataset, edge attrs)
-    deployments: list[Node] = field(default_factory=list)
-    incidents: list[str] = field(default_factory=list)
-
-    @property
-    def ref(self) -> str:
-        return self.model.ref
-
-    @property
-    def number(self) -> float:
-        """The version number, for ordering (non-numeric versions sort first)."""
-        key = self.model.ref.rsplit("/", 1)[-1]
-        return float(key) if key.replace(".", "", 1).isdigit() else float("-inf")
+    @classmethod
+    def of(cls, lineage: ModelVersionLineage) -> Version:
+        return cls(*(getattr(lineage, f.name) for f in fields(lineage)))
 
     @property
     def served(self) -> bool:
-        tags = self.model.attrs.get("tags") or {}
-        aliases = self.model.attrs.get("aliases") or []
-        return bool(self.deployments or aliases or any(tag in tags for tag in PROMOTION_TAGS))
+        promoted = any(tag in self.attrs.tags for tag in PROMOTION_TAGS)
+        return bool(self.deployments or self.attrs.aliases or promoted)
 
     @property
     def promoted_at(self) -> datetime | None:
         """When it started serving: a promotion tag, else its first deployment seen."""
-        tags = self.model.attrs.get("tags") or {}
+        tags = self.attrs.tags
         for tag in PROMOTION_TAGS:
             if isinstance(tags.get(tag), str):
                 try:
@@ -59,44 +52,17 @@ class Version:
         times = [d.source_time for d in self.deployments if d.source_time]
         return min(times) if times else None
 
-    @property
-    def trained_at(self) -> datetime | None:
-        if self.run and isinstance(self.run.attrs.get("start_time"), str):
-            return parse_time(self.run.attrs["start_time"])
-        return self.model.source_time
-
-
-def _edges(store: LineageStore, ref: str) -> list[Edge]:
-    return store.edges_of([ref])
-
 
 def load_version(store: LineageStore, model_ref: str) -> Version:
-    model = store.get(model_ref)
-    if model is None or model.kind is not NodeKind.MODEL:
+    found = version_lineages(store, [model_ref])
+    if not found:
         raise RefError(f"{model_ref} is not a model version in the graph")
-    edges = _edges(store, model_ref)
-    runs = [e.src for e in edges if e.dst == model_ref and e.kind is EdgeKind.PRODUCED]
-    run = store.get(runs[0]) if runs else None
-    deployments = store.get_many(
-        [e.dst for e in edges if e.src == model_ref and e.kind is EdgeKind.DEPLOYED]
-    )
-    incidents = [e.dst for e in edges if e.src == model_ref and e.kind is EdgeKind.AFFECTED]
-    for deployment in deployments:
-        incidents += [
-            e.dst
-            for e in _edges(store, deployment.ref)
-            if e.src == deployment.ref and e.kind is EdgeKind.AFFECTED
-        ]
-    inputs: list[tuple[Node, dict[str, Any]]] = []
-    if run is not None:
-        input_edges = [e for e in _edges(store, run.ref) if e.dst == run.ref]
-        datasets = {n.ref: n for n in store.get_many([e.src for e in input_edges])}
-        inputs = [
-            (datasets[e.src], e.attrs)
-            for e in input_edges
-            if e.kind is EdgeKind.INPUT and e.src in datasets
-        ]
-    return Version(model, run, inputs, deployments, sorted(set(incidents)))
+    return Version.of(found[0])
+
+
+def load_versions(store: LineageStore, name: str) -> list[Version]:
+    """Every version of the registered model `name`, oldest first, read together."""
+    return [Version.of(lineage) for lineage in model_versions(store, name)]
 
 
 def bad_target(store: LineageStore, ref: str) -> tuple[str, str | None]:
@@ -106,20 +72,20 @@ def bad_target(store: LineageStore, ref: str) -> tuple[str, str | None]:
         raise RefError(f"no node {ref}")
     if node.kind is NodeKind.MODEL:
         return node.ref, None
-    edges = _edges(store, ref)
+    edges = store.edges_of([ref])
     if node.kind is NodeKind.DEPLOYMENT:
         models = [e.src for e in edges if e.dst == ref and e.kind is EdgeKind.DEPLOYED]
         if models:
             return models[0], None
     if node.kind is NodeKind.INCIDENT:
-        affected = store.get_many([e.src for e in edges if e.dst == ref])
-        models = [n.ref for n in affected if n.kind is NodeKind.MODEL]
-        for deployment in (n for n in affected if n.kind is NodeKind.DEPLOYMENT):
-            models += [
-                e.src
-                for e in _edges(store, deployment.ref)
-                if e.dst == deployment.ref and e.kind is EdgeKind.DEPLOYED
-            ]
+        affected = [e.src for e in edges if e.dst == ref]
+        deployments = [src for src in affected if src.startswith(f"{NodeKind.DEPLOYMENT.value}:")]
+        models = [src for src in affected if src.startswith(f"{NodeKind.MODEL.value}:")]
+        models += [
+            e.src
+            for e in (store.edges_of(deployments) if deployments else [])
+            if e.dst in deployments and e.kind is EdgeKind.DEPLOYED
+        ]
         if models:
             return sorted(set(models))[-1], node.ref
         raise RefError(
@@ -132,13 +98,15 @@ def bad_target(store: LineageStore, ref: str) -> tuple[str, str | None]:
     )
 
 
-def find_good(store: LineageStore, bad: Version, as_of: datetime | None = None) -> Version | None:
-    """The last version that served without trouble before BAD (see module docstring)."""
-    name = bad.model.name
+def find_good(
+    bad: Version, versions: list[Version], as_of: datetime | None = None
+) -> Version | None:
+    """The last version among `versions` that served without trouble before BAD (see module
+    docstring)."""
     others = [
-        load_version(store, node.ref)
-        for node in store.find(NodeKind.MODEL, name)
-        if node.ref != bad.ref and (as_of is None or (node.at and node.at <= as_of))
+        v
+        for v in versions
+        if v.ref != bad.ref and (as_of is None or (v.model.at and v.model.at <= as_of))
     ]
     healthy = [v for v in others if not v.incidents]
     cutoff = bad.promoted_at or bad.trained_at
