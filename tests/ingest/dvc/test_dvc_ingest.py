@@ -17,7 +17,7 @@ from graph.ingest.dvc import ingest_dvc
 from graph.model import Node
 from graph.refs import EdgeKind, NodeKind, config_ref
 from graph.store import LineageStore
-from ingest_dvc.dvc_repo import DvcRepo, Pipeline, build_pipeline, lock_entry, md5, write_lock
+from tests.ingest.dvc.dvc_repo import DvcRepo, Pipeline, build_pipeline, lock_entry, md5, write_lock
 
 
 def run_ref(stage: str, sha: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from agentops.analysis.atomic_write import write_atomic
 from agentops.analysis.postmortem.markdown import code, fenced, inline, quote, table
-from tests.analysis_postmortem.conftest import parse_markdown, plain
+from tests.analysis.postmortem.conftest import parse_markdown, plain
 
 HOSTILE = "# head\n```\n<b>x</b> | y *z* [a](http://e) ![i](x.png)\n- item\n===\n    code"
 

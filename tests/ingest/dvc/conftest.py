@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest_dvc.dvc_repo import Pipeline, build_pipeline
+from tests.ingest.dvc.dvc_repo import Pipeline, build_pipeline
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest_mlflow.mlflow_project import MlflowProject
+from tests.ingest.mlflow.mlflow_project import MlflowProject
 
 
 @pytest.fixture(scope="session", autouse=True)

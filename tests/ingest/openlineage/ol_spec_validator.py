@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "openlineage"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "openlineage"
 SPEC_DIR = DATA_DIR / "spec"
 MARQUEZ_DIR = DATA_DIR / "marquez-edge-cases"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest_openlineage.ol_spec_validator import SPEC_DIR, SpecValidator
+from tests.ingest.openlineage.ol_spec_validator import SPEC_DIR, SpecValidator
 
 
 @pytest.fixture(scope="session")

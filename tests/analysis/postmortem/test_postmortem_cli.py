@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.analysis_postmortem.conftest import headings, section
+from tests.analysis.postmortem.conftest import headings, section
 
 Run = Callable[..., Any]  # (*args) -> CliResult(code, out, err)
 

@@ -18,7 +18,7 @@ import pytest
 
 from graph.refs import NodeKind
 from graph.store import LineageStore, open_store
-from tests.analysis_postmortem.conftest import headings, section, table_rows
+from tests.analysis.postmortem.conftest import headings, section, table_rows
 
 Run = Callable[..., Any]  # (*args) -> CliResult(code, out, err)
 

@@ -14,8 +14,8 @@ from graph.ingest.mlflow import ingest_mlflow
 from graph.model import Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore
-from ingest_mlflow.conftest import free_port
-from ingest_mlflow.mlflow_project import LoggedInput, MlflowProject
+from tests.ingest.mlflow.conftest import free_port
+from tests.ingest.mlflow.mlflow_project import LoggedInput, MlflowProject
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning", "ignore::FutureWarning", "ignore::DeprecationWarning"

@@ -10,7 +10,7 @@ import pytest
 
 from agentops.cli import main
 from graph.ingest.mlflow.client import masked_uri, resolve_tracking_uri
-from ingest_mlflow.mlflow_project import MlflowProject
+from tests.ingest.mlflow.mlflow_project import MlflowProject
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning", "ignore::FutureWarning", "ignore::DeprecationWarning"

@@ -20,7 +20,7 @@ from agentops.analysis.rootcause.report import CAUSE_FOUND, RootCauseReport, Sus
 from graph.model import Edge, Node
 from graph.refs import EdgeKind
 from graph.store import LineageStore
-from tests.analysis_incidents.conftest import CliResult, agentops  # noqa: F401 - shared fixture
+from tests.analysis.incidents.conftest import CliResult, agentops  # noqa: F401 - shared fixture
 
 SHA = {n: str(n) * 40 for n in range(4)}
 C = {n: f"commit:{sha}" for n, sha in SHA.items()}

@@ -14,8 +14,8 @@ from graph.ingest.openlineage import ingest_openlineage
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
-from ingest_openlineage.ol_spec_validator import MARQUEZ_DIR, SPEC_DIR, SpecValidator, load
-from ingest_openlineage.test_openlineage_ingest import spec_example_events, write_ndjson
+from tests.ingest.openlineage.ol_spec_validator import MARQUEZ_DIR, SPEC_DIR, SpecValidator, load
+from tests.ingest.openlineage.test_openlineage_ingest import spec_example_events, write_ndjson
 
 VALID = [
     "event_simple.json",

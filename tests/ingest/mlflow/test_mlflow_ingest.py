@@ -17,7 +17,7 @@ from graph.model import Node
 from graph.queries import WalkOptions, upstream
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
-from ingest_mlflow.mlflow_project import LoggedInput, MlflowProject
+from tests.ingest.mlflow.mlflow_project import LoggedInput, MlflowProject
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning", "ignore::FutureWarning", "ignore::DeprecationWarning"

@@ -77,7 +77,7 @@ def test_without_a_cause_the_noise_checks_and_suspects_are_offered(hand: HandGra
 
 
 def test_a_team_card_changes_what_is_suggested(hand: HandGraph, tmp_path: Path) -> None:
-    builtin = Path(__file__).parents[2] / "knowledge" / "cards" / "failure-mode" / "null-spike.md"
+    builtin = Path(__file__).parents[3] / "knowledge" / "cards" / "failure-mode" / "null-spike.md"
     team = tmp_path / "ops"
     team.mkdir()
     text = builtin.read_text().replace(

@@ -21,7 +21,7 @@ from graph.ingest.openlineage.events import EventKind, parse_events, read_events
 from graph.model import Node
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore
-from ingest_openlineage.ol_spec_validator import MARQUEZ_DIR, SPEC_DIR, SpecValidator, load
+from tests.ingest.openlineage.ol_spec_validator import MARQUEZ_DIR, SPEC_DIR, SpecValidator, load
 
 RUN_FULL = "run:ea041791-68bc-4ae1-bd89-4c8106a157e4"
 RUN_REQUIRED = "run:43d7db3b-8984-4cda-b237-8c6919b36670"

@@ -8,7 +8,7 @@ from agentops.analysis.incidents import IncidentError, close_incident
 from agentops.analysis.postmortem import draft
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE, Suspect
 from graph.store import LineageStore
-from tests.analysis_postmortem.conftest import (
+from tests.analysis.postmortem.conftest import (
     cause_report,
     headings,
     parse_markdown,
