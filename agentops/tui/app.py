@@ -55,6 +55,7 @@ from agentops.tui.messages import (
     ToolStarted,
     from_agent_event,
 )
+from agentops.tui.panels import CONTEXT_TABS
 from agentops.tui.panels.checklist import ChecklistPanel
 from agentops.tui.panels.lineage import LineagePanel, LineageTree
 from agentops.tui.panels.rollback import RollbackPanel
@@ -122,15 +123,10 @@ class ChatApp(App[None]):
                     suggester=SlashSuggester(lambda: self._refs),
                     id="input",
                 )
-            with TabbedContent(id="context", initial="lineage"):
-                with TabPane("Lineage", id="lineage"):
-                    yield LineagePanel(id="lineage-panel")
-                with TabPane("Suspects", id="suspects"):
-                    yield SuspectsPanel(id="suspects-panel")
-                with TabPane("Checklist", id="checklist"):
-                    yield ChecklistPanel(id="checklist-panel")
-                with TabPane("Rollback plan", id="rollback"):
-                    yield RollbackPanel(id="rollback-panel")
+            with TabbedContent(id="context", initial=CONTEXT_TABS[0].id):
+                for tab in CONTEXT_TABS:
+                    with TabPane(tab.title, id=tab.id):
+                        yield tab.panel(id=tab.panel_id)
         yield Footer()
 
     async def on_mount(self) -> None:

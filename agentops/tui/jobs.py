@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from textual.message import Message
 
     from agentops.tui.commands import Invocation
-    from agentops.tui.panels.lineage_levels import Direction
+    from agentops.tui.lineage_levels import Direction
     from agentops.tui.session import ChatSession
 
 Job = Callable[[], "Sequence[Message]"]

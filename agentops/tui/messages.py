@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from agentops.agent.events import AgentEvent
     from agentops.agent.loop import Answer
     from agentops.agent.messages import Usage
-    from agentops.tui.panels.lineage_levels import Direction, LineageBranch, LineageItem
+    from agentops.tui.lineage_levels import Direction, LineageBranch, LineageItem
 
 
 # -- the agent ------------------------------------------------------------------------------------

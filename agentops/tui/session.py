@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from agentops.agent.loop import Answer, Conversation
     from agentops.project import Project
     from agentops.settings import ProjectSettings
-    from agentops.tui.panels.lineage_levels import Direction, LineageBranch, LineageItem
+    from agentops.tui.lineage_levels import Direction, LineageBranch, LineageItem
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.queries import Subgraph
@@ -98,12 +98,12 @@ class ChatSession:
 
     def choose_subject(self) -> str | None:
         """The incident given at start (resolved), else the newest open incident, else None."""
-        from agentops.agent.incidents import incident_refs
+        from agentops.analysis.incidents import open_incidents
 
         if self.incident_text:
             ref = self.store.resolve(self.incident_text)
         else:
-            refs = incident_refs(self.store)
+            refs = open_incidents(self.store)
             ref = refs[0] if refs else None
         if ref is not None:
             self.focus(ref)
@@ -120,9 +120,9 @@ class ChatSession:
             return self.store.resolve(text)
         if self.subject:
             return self.subject
-        from agentops.agent.incidents import incident_refs
+        from agentops.analysis.incidents import open_incidents
 
-        refs = incident_refs(self.store)
+        refs = open_incidents(self.store)
         if refs:
             return refs[0]
         raise UsageError(
@@ -186,12 +186,12 @@ class ChatSession:
 
     def lineage(self, text: str, direction: Direction = "upstream") -> LineageBranch:
         """`/lineage`: the ref's tree with its first levels loaded."""
-        from agentops.tui.panels.lineage_levels import load_tree
+        from agentops.tui.lineage_levels import load_tree
 
         return load_tree(self.store, self.store.resolve(text), direction, TREE_DEPTH)
 
     def children(self, ref: str, direction: Direction) -> list[LineageItem]:
-        from agentops.tui.panels.lineage_levels import children
+        from agentops.tui.lineage_levels import children
 
         return children(self.store, [ref], direction)[ref]
 

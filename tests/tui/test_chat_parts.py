@@ -16,7 +16,7 @@ from agentops.project import Project
 from agentops.settings import load_settings
 from agentops.tui.commands import SLASH_COMMANDS, SlashSuggester, complete_ref, help_markdown, parse
 from agentops.tui.header import short_backend, short_db
-from agentops.tui.panels.lineage_levels import children, load_tree
+from agentops.tui.lineage_levels import children, load_tree
 from agentops.tui.session import ChatSession
 from graph.store import LineageStore
 
@@ -138,7 +138,7 @@ def test_session_tells_the_model_what_the_chat_is_about(
 def test_the_chat_command_module_imports_no_textual() -> None:
     probe = (
         "import sys, agentops.cli.chat, agentops.tui, agentops.tui.session, "
-        "agentops.tui.panels.lineage_levels\n"
+        "agentops.tui.lineage_levels\n"
         "print(sorted(m for m in ('textual', 'sqlalchemy', 'anthropic') if m in sys.modules))"
     )
     done = subprocess.run(

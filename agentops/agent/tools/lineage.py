@@ -353,10 +353,11 @@ def show_card(context: ToolContext, card_id: str) -> dict[str, Any]:
 
 
 def list_incidents(context: ToolContext, include_closed: bool | None = None) -> dict[str, Any]:
-    from agentops.agent.incidents import incident_refs
+    from agentops.analysis import incidents as incident_records
     from graph.attributes import IncidentAttrs
 
-    refs = incident_refs(context.store, include_closed=bool(include_closed))
+    found = incident_records.list_incidents(context.store, include_closed=bool(include_closed))
+    refs = [incident.ref for incident in found]
     incidents = {node.ref: IncidentAttrs(node) for node in context.store.get_many(refs)}
     return {
         "incidents": [

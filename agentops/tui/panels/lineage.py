@@ -17,7 +17,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import NodeID, TreeNode, UnknownNodeID
 
 from agentops.render import KIND_STYLE
-from agentops.tui.panels.lineage_levels import Direction, LineageBranch, LineageItem, label_parts
+from agentops.tui.lineage_levels import Direction, LineageBranch, LineageItem, label_parts
 
 
 def item_label(item: LineageItem) -> Text:
