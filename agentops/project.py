@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from agentops.analysis.rollback import RollbackPlan
     from agentops.analysis.rollback.apply import ApplyResult, LoadedPlan
     from agentops.analysis.rootcause.report import RootCauseReport
-    from agentops.sync import SourceOutcome
+    from graph.ingest import IngestReport
     from graph.model import Node
     from graph.store import LineageStore
     from knowledge.library import KnowledgeLibrary
@@ -246,8 +246,8 @@ class Project:
     def sync(
         self,
         on_start: Callable[[str], None] | None = None,
-        on_done: Callable[[SourceOutcome], None] | None = None,
-    ) -> list[SourceOutcome]:
+        on_done: Callable[[IngestReport], None] | None = None,
+    ) -> list[IngestReport]:
         """Ingest every source declared in agentops.toml (see `agentops.sync`)."""
         from agentops.sync import sync_project
 
