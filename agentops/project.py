@@ -143,6 +143,15 @@ class Project:
 
         return make_backend(resolve_model(model, self.settings.raw))
 
+    @property
+    def repo_path(self) -> Path | None:
+        """The git repository the project's commits come from: `[sources.git] path`, else the
+        project folder when it is a repository; None when there is none to read."""
+        declared = self.settings.sources.get("git", {})
+        path = declared.get("path") if isinstance(declared, dict) else None
+        repo = self.settings.root / path if isinstance(path, str) else self.settings.root
+        return repo if (repo / ".git").exists() or (repo / "HEAD").is_file() else None
+
     # -- the analysis, remembered per arguments ------------------------------------------------
 
     def explain(
@@ -156,7 +165,14 @@ class Project:
         good_ref = store.resolve(good) if good else None
         return self._remember(
             ("explain", bad_ref, good_ref, as_of),
-            lambda: explain(store, bad_ref, good=good_ref, as_of=as_of, library=self.library),
+            lambda: explain(
+                store,
+                bad_ref,
+                good=good_ref,
+                as_of=as_of,
+                library=self.library,
+                repo=self.repo_path,
+            ),
         )
 
     def checklist(self, ref: str) -> ChecklistSuggestion:

@@ -3,7 +3,8 @@
     uv run python benchmarks/rca_accuracy.py [--scenario NAME …]
 
 Builds each scenario's sample project (real git, data, MLflow runs that really trained), syncs
-it into a fresh lineage store, runs `explain` on the incident and compares with the ground
+it into a fresh lineage store, asks the project's front door (what `agentops why` asks) to
+explain the incident and compares with the ground
 truth: top-1 (the first suspect is a planted cause), top-3, all causes found (compound), and the
 verdict (no-cause scenarios must abstain). Prints one row per scenario and one per family.
 """
@@ -17,11 +18,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from agentops.analysis.rootcause import explain
+from agentops.project import Project
 from agentops.settings import load_settings
-from agentops.sync import sync_project
 from fixtures import SCENARIOS, BaseCache, build_project
-from graph.store import open_store
 
 FAMILY = {
     "upstream-schema-change": "data",
@@ -60,10 +59,10 @@ def main() -> None:
             built = build_project(Path(work) / name, name, cache=cache)
             settings = load_settings(built.root)
             truth = json.loads(Path(built.ground_truth_path).read_text())
-            with open_store(settings.db_url) as store:
-                sync_project(settings, store)
+            with Project(settings) as project:
+                project.sync()
                 started = time.perf_counter()
-                report = explain(store, truth["incident"])
+                report = project.explain(truth["incident"])
                 elapsed = time.perf_counter() - started
             causes = {c["ref"] for c in truth["causes"]}
             refs = [s.ref for s in report.suspects]

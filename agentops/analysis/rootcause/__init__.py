@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentops.analysis import builtin_library
@@ -64,11 +65,14 @@ def explain(
     good: str | None = None,
     as_of: datetime | None = None,
     library: KnowledgeLibrary | None = None,
+    repo: Path | None = None,
 ) -> RootCauseReport:
     """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict.
 
     `library` holds the failure-mode cards (their priors and remediation): the project's, with
-    the team's cards; the built-in ones when omitted.
+    the team's cards; the built-in ones when omitted. `repo` is the git repository the commits
+    came from: with it, a commit whose code edits keep behaviour (docstrings, comments,
+    formatting, renamed locals) is ruled out instead of scored as a code change.
     """
     from graph.diff import diff
 
@@ -102,7 +106,7 @@ def explain(
     if good is None:
         notes.append(f"compared with {good_version.ref}: the last version that served before it")
     changes = diff(store, good_version.ref, bad_version.ref)
-    suspects = _suspects(store, changes, good_version, bad_version, notes)
+    suspects = _suspects(store, changes, good_version, bad_version, notes, repo)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
@@ -126,7 +130,12 @@ def _ref(node: Any) -> str | None:
 
 
 def _suspects(
-    store: LineageStore, changes: LineageDiff, good: Version, bad: Version, notes: list[str]
+    store: LineageStore,
+    changes: LineageDiff,
+    good: Version,
+    bad: Version,
+    notes: list[str],
+    repo: Path | None,
 ) -> list[Suspect]:
     """Every item of the lineage diff from GOOD to BAD, scored."""
     suspects: list[Suspect] = []
@@ -137,7 +146,10 @@ def _suspects(
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
-        suspects += _code_suspects(changes.code, _row_drop(good, bad, data), _training_values(bad))
+        kept = _behaviour_kept(store, changes.code, repo, notes)
+        suspects += _code_suspects(
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept
+        )
     suspects += data
     suspects += _param_suspects(changes, suspects)
     if older:
@@ -180,11 +192,33 @@ def _promotion_suspect(good: Version, bad: Version) -> Suspect:
     )
 
 
+def _behaviour_kept(
+    store: LineageStore, diff: CodeDiff, repo: Path | None, notes: list[str]
+) -> dict[str, bool]:
+    """Which commits' code edits keep behaviour, read from the repository (empty without one)."""
+    code = {c.sha: c.files.get("code", []) for c in diff.commits if c.files.get("code")}
+    if repo is None or not code:
+        return {}
+    from graph.errors import GraphError
+    from graph.ingest.git.behaviour import behaviour_preserving
+
+    try:
+        return behaviour_preserving(store, repo, code)
+    except GraphError as exc:
+        notes.append(f"code edits not checked for behaviour: {exc.message}")
+        return {}
+
+
 def _code_suspects(
-    diff: CodeDiff, row_drop: float | None, training_values: dict[str, Any]
+    diff: CodeDiff,
+    row_drop: float | None,
+    training_values: dict[str, Any],
+    behaviour_kept: dict[str, bool],
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(c.sha, c.subject, c.files, row_drop) for c in diff.commits if not c.merge
+        commit_suspect(c.sha, c.subject, c.files, row_drop, behaviour_kept.get(c.sha, False))
+        for c in diff.commits
+        if not c.merge
     ]
     for config in diff.configs:
         if config.manifest or config.new is None:

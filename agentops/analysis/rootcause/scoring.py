@@ -68,9 +68,17 @@ def _ratio(old: Any, new: Any) -> float | None:
 
 
 def commit_suspect(
-    sha: str, subject: str, files: dict[str, list[str]], train_rows_drop: float | None
+    sha: str,
+    subject: str,
+    files: dict[str, list[str]],
+    train_rows_drop: float | None,
+    behaviour_kept: bool = False,
 ) -> Suspect:
-    """A commit scored by what it touched; config and dependency changes are judged apart."""
+    """A commit scored by what it touched; config and dependency changes are judged apart.
+
+    `behaviour_kept` says its code edits only touch docstrings, comments, formatting or local
+    names (`graph.ingest.git.behaviour`): such a commit cannot have changed the model.
+    """
     classes = {cls for cls, paths in files.items() if paths}
     code = files.get("code", [])
     evidence = [f"{cls}: {', '.join(sorted(paths)[:6])}" for cls, paths in sorted(files.items())]
@@ -82,6 +90,19 @@ def commit_suspect(
             f"commit:{sha}",
             kind,
             f"commit touches {what} only: {subject}",
+            BENIGN_SCORE,
+            None,
+            evidence,
+        )
+    if behaviour_kept:
+        evidence.append(
+            "the code's syntax trees are equal once docstrings, comments, formatting and "
+            "local names are set aside: what the code computes did not change"
+        )
+        return Suspect(
+            f"commit:{sha}",
+            "code",
+            f"behaviour-preserving code edit: {subject}",
             BENIGN_SCORE,
             None,
             evidence,
