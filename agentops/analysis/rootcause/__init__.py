@@ -25,6 +25,7 @@ from agentops.analysis.rootcause.baseline import (
     load_versions,
 )
 from agentops.analysis.rootcause.data_changes import compare_datasets
+from agentops.analysis.rootcause.relevance import dev_manifest_reason, unreachable_reason
 from agentops.analysis.rootcause.report import (
     CAUSE_FOUND,
     NO_LINEAGE_CAUSE,
@@ -40,6 +41,7 @@ from agentops.analysis.rootcause.scoring import (
     data_suspect,
     dependency_suspect,
     leaf,
+    ruled_out,
 )
 from agentops.redact import redact_text
 from graph.attributes import IncidentAttrs
@@ -216,7 +218,9 @@ def _code_suspects(
     behaviour_kept: dict[str, bool],
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(c.sha, c.subject, c.files, row_drop, behaviour_kept.get(c.sha, False))
+        commit_suspect(
+            c.sha, c.subject, _reachable(c.files), row_drop, behaviour_kept.get(c.sha, False)
+        )
         for c in diff.commits
         if not c.merge
     ]
@@ -224,6 +228,11 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
+        reason = unreachable_reason(config.path)
+        if reason:
+            changed = [f"{config.path}: {k['key']}" for k in keys]
+            suspects.append(ruled_out(config.new, "config", config.path, reason, changed))
+            continue
         suspect = config_suspect(config.path, config.new, config.old, keys, training_values)
         suspect.related = [c.sha for c in diff.commits if _touches(c.files, config.path)][:1]
         suspect.related = [f"commit:{sha}" for sha in suspect.related]
@@ -234,8 +243,23 @@ def _code_suspects(
     for manifest, changes in by_manifest.items():
         commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
+        reason = dev_manifest_reason(manifest)
+        if reason and manifest_ref:
+            moved = [
+                f"{c['package']} {c.get('old') or '∅'} → {c.get('new') or '∅'}" for c in changes
+            ]
+            suspects.append(ruled_out(manifest_ref, "dependency", manifest, reason, moved))
+            continue
         suspects.append(dependency_suspect(commits[0] if commits else None, manifest_ref, changes))
     return suspects
+
+
+def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A commit's files less the code that only tooling runs (CI scripts, noxfile.py, …)."""
+    return {
+        cls: [p for p in paths if cls != "code" or not unreachable_reason(p)]
+        for cls, paths in files.items()
+    }
 
 
 def _touches(files: dict[str, list[str]], path: str) -> bool:

@@ -122,6 +122,11 @@ def commit_suspect(
     return Suspect(f"commit:{sha}", "code", f"code change: {subject}", score, card, evidence)
 
 
+def ruled_out(ref: str, kind: str, what: str, reason: str, evidence: list[str]) -> Suspect:
+    """A change that cannot reach the model: listed with its reason, scored nothing."""
+    return Suspect(ref, kind, f"ruled out, {what}: {reason}", 0.0, None, [*evidence, reason])
+
+
 def dependency_suspect(
     commit: str | None, manifest_ref: str | None, changes: list[dict[str, Any]]
 ) -> Suspect:
