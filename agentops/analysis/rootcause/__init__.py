@@ -21,6 +21,7 @@ from agentops.analysis.rootcause.baseline import (
     Version,
     bad_target,
     find_good,
+    healthy,
     load_version,
     load_versions,
 )
@@ -382,6 +383,12 @@ def _apply_noise(
         return None
     change = (after - before) / abs(before)
     noise = _usual_noise(versions, bad, symptom.metric)
+    if noise is None:
+        notes.append(
+            f"offline {symptom.metric} of the runs: {before:.4g} → {after:.4g} ({change:+.1%}); "
+            "not enough healthy history to estimate its noise: judged on the evidence alone"
+        )
+        return None
     limit = max(NOISE_FLOOR, NOISE_MULTIPLE * noise)
     if abs(change) > limit:
         notes.append(
@@ -418,18 +425,21 @@ def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
     )
 
 
-def _usual_noise(versions: list[Version], bad: Version, metric: str) -> float:
-    """Median relative move of the metric between consecutive earlier served versions.
+def _usual_noise(versions: list[Version], bad: Version, metric: str) -> float | None:
+    """Median relative move of the metric between consecutive healthy earlier versions, or None
+    with fewer than two of them (then no band can be told from one data point).
 
-    Only versions that served count: experiments never promoted are not the model's rhythm.
+    Only healthy versions count (served, no incident, never rolled back): an experiment never
+    promoted is not the model's rhythm, and a known-bad version and its fix are a regression and
+    its repair, not noise — counting them would widen the band until real regressions hide in it.
     """
     values = sorted(
         (version.number, value)
-        for version in versions
-        if version.served
-        and version.number < bad.number
-        and (value := _metric(version, (metric,))) is not None
+        for version in healthy(versions, bad)
+        if (value := _metric(version, (metric,))) is not None
     )
+    if len(values) < 2:
+        return None
     moves = [abs(b - a) / abs(a) for (_, a), (_, b) in zip(values, values[1:], strict=False) if a]
     return statistics.median(moves) if moves else 0.0
 

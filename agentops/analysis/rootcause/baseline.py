@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from graph.attributes import DeploymentAttrs
 from graph.errors import RefError
 from graph.model import parse_time
 from graph.refs import EdgeKind, NodeKind
@@ -51,6 +52,31 @@ class Version(ModelVersionLineage):
                     continue
         times = [d.source_time for d in self.deployments if d.source_time]
         return min(times) if times else None
+
+
+def rolled_back(versions: list[Version]) -> set[str]:
+    """Refs of the versions an alias was moved away from to an older version: a rollback says
+    the team judged that version bad, whether or not an incident was filed."""
+    by_label = {v.ref.rsplit("/", 1)[-1]: v for v in versions}
+    out: set[str] = set()
+    for version in versions:
+        for node in version.deployments:
+            move = DeploymentAttrs(node)
+            left, to = by_label.get(move.previous_version or ""), by_label.get(move.version or "")
+            if left is not None and to is not None and to.number < left.number:
+                out.add(left.ref)
+    return out
+
+
+def healthy(versions: list[Version], before: Version) -> list[Version]:
+    """The versions before `before` that served without trouble: promoted, no incident against
+    them, never rolled back. Only they show how much the metric moves when nothing is wrong."""
+    bad = rolled_back(versions)
+    return [
+        v
+        for v in versions
+        if v.served and not v.incidents and v.ref not in bad and v.number < before.number
+    ]
 
 
 def load_version(store: LineageStore, model_ref: str) -> Version:
