@@ -63,8 +63,8 @@ def _review(change: str | None) -> str:
 3. `config_diff` / `dataset_profile_diff` on what changed: schema, null rates, drift.
 4. `search_knowledge` for failure modes matching what changed, and `show_card` on the
    `production-readiness` checklist.
-5. `suggest_checklist` on `{change}`: the tests that would catch a regression, and which the
-   graph shows are already in place.
+5. `suggest_checklist` on the model version it feeds (or the one serving now): the tests that
+   would catch a regression, and which the graph shows are already in place.
 
 Answer go / no-go, with each risk tied to a ref and its evidence, and the checks to add first.
 
