@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -15,6 +16,7 @@ from mcp.shared.exceptions import MCPError
 from agentops.agent.tools import default_registry
 from fixtures import BuiltProject
 from tests.mcp.serving import (
+    AGENTOPS,
     agentops_mcp,
     free_port,
     http_server,
@@ -122,3 +124,40 @@ def test_http_serves_the_same_on_localhost(served_project: BuiltProject) -> None
                 await check_the_done_list(session, served_project)
 
         anyio.run(run)
+
+
+def test_serves_the_store_it_is_given(
+    sample_store: object, store_url: str, sample: SimpleNamespace, tmp_path: Path
+) -> None:
+    """`--db` picks the store, SQLite or PostgreSQL, as for every command."""
+
+    async def run() -> None:
+        command = [AGENTOPS, "--db", store_url, "mcp", "-C", str(tmp_path)]
+        async with stdio_session(command, tmp_path) as session:
+            walked = await session.call_tool("upstream", {"ref": "recsys/2"})
+            assert not walked.is_error, walked.content
+            nodes = " ".join(walked.structured_content["nodes"])
+            assert {sample.RUN2, sample.CFG2, sample.DS2} <= set(nodes.split())
+            listed = {r.uri for r in (await session.list_resources()).resources}
+            assert "agentops://incident/INC-1" in listed
+
+    anyio.run(run)
+
+
+def test_a_store_that_cannot_open_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "lineage.db"
+    broken.write_text("not a database, whatever the name says")
+    message = f"error: cannot open the lineage store at sqlite:///{broken}: file is not a database"
+
+    async def run() -> None:
+        command = [AGENTOPS, "--db", f"sqlite:///{broken}", "mcp", "-C", str(tmp_path)]
+        async with stdio_session(command, tmp_path) as session:
+            result = await session.call_tool("list_incidents", {})
+            assert result.is_error
+            assert result.content[0].text.startswith(message + "\nhint: ")
+            with pytest.raises(MCPError, match="file is not a database"):
+                await session.list_resources()
+            card = await session.read_resource("agentops://knowledge/null-spike")
+            assert card.contents[0].text.startswith("# ")  # the cards need no store
+
+    anyio.run(run)
