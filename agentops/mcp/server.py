@@ -20,6 +20,7 @@ import anyio
 import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR
 
 from agentops.mcp.prompts import PROMPTS, get_prompt
 from agentops.mcp.resources import TEMPLATES, list_resources, read_resource
@@ -30,10 +31,8 @@ if TYPE_CHECKING:
 
     from mcp.server.context import ServerRequestContext
 
-    from agentops.agent.tools import ToolRegistry
     from agentops.project import Project
 
-INTERNAL_ERROR = -32603  # JSON-RPC: the server could not answer (a store that cannot be opened)
 HOST = "127.0.0.1"  # never another interface: the tools read the team's lineage and cards
 HTTP_PATH = "/mcp"
 
@@ -59,13 +58,13 @@ async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
         raise MCPError(INTERNAL_ERROR, error_text(exc)) from None
 
 
-def make_server(project: Project, registry: ToolRegistry | None = None) -> Server[Any]:
-    """The server answering for `project` with `registry`'s tools (default: every tool)."""
+def make_server(project: Project) -> Server[Any]:
+    """The server answering for `project` with every tool of the agent's registry."""
     from importlib.metadata import version
 
     from agentops.agent.tools import default_registry
 
-    tools = registry if registry is not None else default_registry()
+    tools = default_registry()
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None

@@ -66,7 +66,7 @@ async def check_the_done_list(session: Any, project: BuiltProject) -> None:
     assert bad.content[0].text.startswith("error: no node matches 'recsys/999'\nhint: ")
     wrong = await session.call_tool("upstream", {"ref": "recsys/10", "depth": "deep"})
     assert wrong.is_error
-    assert wrong.content[0].text == "error: upstream: depth must be a integer"
+    assert wrong.content[0].text.startswith("error: upstream: depth must be a")
     unknown = await session.call_tool("rollback_apply", {"bad": "recsys/10"})
     assert unknown.is_error
     assert "there is no tool named 'rollback_apply'" in unknown.content[0].text
