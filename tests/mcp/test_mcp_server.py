@@ -124,6 +124,30 @@ def test_http_serves_the_same_on_localhost(served_project: BuiltProject) -> None
                 await check_the_done_list(session, served_project)
 
         anyio.run(run)
+        # A web page the user visits cannot reach it through the browser (DNS rebinding).
+        assert rejected(url, {"Host": "attacker.example"}) == (421, "Invalid Host header")
+        assert rejected(url, {"Origin": "http://attacker.example"}) == (
+            403,
+            "Invalid Origin header",
+        )
+
+
+def rejected(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "ping"}'
+    request = urllib.request.Request(
+        url,
+        body,
+        {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+        | headers,
+    )
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    raise AssertionError("the request was served")
 
 
 def test_serves_the_store_it_is_given(
