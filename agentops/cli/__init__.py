@@ -23,6 +23,7 @@ from agentops.cli.incident import incident_app
 from agentops.cli.ingest import ingest_app
 from agentops.cli.knowledge import knowledge_app
 from agentops.cli.lineage import lineage_app
+from agentops.cli.mcp import McpCommand, mcp
 from agentops.cli.postmortem import postmortem
 from agentops.cli.rollback import rollback_app
 from agentops.cli.why import why
@@ -49,6 +50,7 @@ app.add_typer(checklist_app, name="checklist")
 app.command()(why)
 app.command()(ask)
 app.command()(chat)
+app.command(cls=McpCommand)(mcp)
 app.command("postmortem")(postmortem)
 
 

@@ -1,11 +1,12 @@
-"""`agentops --help` and the lineage commands must not import the heavy libraries."""
+"""`agentops --help` and the lineage commands must not import the heavy libraries (the model
+and MLflow SDKs, Textual, the MCP SDK)."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = "anthropic,mlflow,textual"
+HEAVY = "anthropic,mlflow,textual,mcp"
 
 # argv[1] is the list of heavy modules; the rest is the agentops command line.
 PROBE = """

@@ -138,7 +138,8 @@ def _source_label(call: ToolCall) -> str:
     return redact_text(f"tool:{call.name} {shown}".strip())[:200]
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """The CLI's message for a failure: `error: <message>`, then `hint: <hint>` if it has one."""
     message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
     hint = getattr(exc, "hint", "")
     return f"error: {message}" + (f"\nhint: {hint}" if hint else "")
@@ -187,7 +188,7 @@ class ToolRegistry:
                 )
             result = tool.function(context, **check_input(tool, call.input))
         except (ToolInputError, *expected_errors()) as exc:
-            return self._error(call, context, source, _error_text(exc))
+            return self._error(call, context, source, error_text(exc))
         except Exception as exc:  # noqa: BLE001 - a tool bug must not end the investigation
             detail = f"{exc.__class__.__name__}: {exc}"
             return self._error(
