@@ -52,7 +52,7 @@ TEMPLATES = (
 
 def list_resources(project: Project) -> list[types.Resource]:
     """Every card of the library, then every incident (closed ones too), newest first."""
-    from agentops.agent.incidents import incident_refs
+    from agentops.analysis.incidents import list_incidents
 
     cards = [
         types.Resource(
@@ -66,11 +66,11 @@ def list_resources(project: Project) -> list[types.Resource]:
     ]
     incidents = [
         types.Resource(
-            uri=INCIDENT_PREFIX + ref.partition(":")[2],
-            name=ref,
+            uri=INCIDENT_PREFIX + incident.ref.partition(":")[2],
+            name=incident.ref,
             mime_type="text/plain",
         )
-        for ref in incident_refs(project.store, include_closed=True)
+        for incident in list_incidents(project.store, include_closed=True)
     ]
     return cards + incidents
 

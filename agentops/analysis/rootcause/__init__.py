@@ -149,7 +149,7 @@ def _suspects(
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
-        kept = _behaviour_kept(store, changes.code, repo, notes)
+        kept = _behaviour_kept(changes.code, repo, notes)
         suspects += _code_suspects(
             changes.code, _row_drop(good, bad, data), _training_values(bad), kept
         )
@@ -195,9 +195,7 @@ def _promotion_suspect(good: Version, bad: Version) -> Suspect:
     )
 
 
-def _behaviour_kept(
-    store: LineageStore, diff: CodeDiff, repo: Path | None, notes: list[str]
-) -> dict[str, bool]:
+def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict[str, bool]:
     """Which commits' code edits keep behaviour, read from the repository (empty without one)."""
     code = {c.sha: c.files.get("code", []) for c in diff.commits if c.files.get("code")}
     if repo is None or not code:
@@ -206,7 +204,7 @@ def _behaviour_kept(
     from graph.ingest.git.behaviour import behaviour_preserving
 
     try:
-        return behaviour_preserving(store, repo, code)
+        return behaviour_preserving(repo, code)
     except GraphError as exc:
         notes.append(f"code edits not checked for behaviour: {exc.message}")
         return {}

@@ -8,9 +8,9 @@ behaviour-preserving. Anything else — a changed parameter name (callers may pa
 a changed annotation, a file that does not parse, a file added or removed, a language other than
 Python — counts as a behaviour change, so the judgement only ever rules out, never rules in.
 
-Like line counts (`graph.ingest.git.stats`), this is computed only for the commits an analysis
-looks at, in one `git cat-file` process for all of them, and cached in store state (namespace
-"git", key `behaviour:<sha>`).
+It is computed only for the commits an analysis looks at, in one `git cat-file` process for all
+of them, and never written to the store: answering a question must not write (a read-only store,
+an MCP client's read-only tools), and the project's front door remembers the report anyway.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from pathlib import Path
 
 from graph.ingest.git.blobs import BlobInfo, blob_info, read_blobs
 from graph.ingest.git.repo import open_repo
-from graph.store import LineageStore
 
-STATE_NAMESPACE = "git"
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 """Larger files are not parsed (generated code); they count as changed."""
 
@@ -139,21 +137,12 @@ def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef):
 
 
 def behaviour_preserving(
-    store: LineageStore, repo_path: str | Path, code_files: Mapping[str, Sequence[str]]
+    repo_path: str | Path, code_files: Mapping[str, Sequence[str]]
 ) -> dict[str, bool]:
     """For each commit sha, whether every code file it changed keeps its behaviour (against the
-    commit's first parent). `code_files` maps a sha to the code paths it touched. Cached."""
+    commit's first parent). `code_files` maps a sha to the code paths it touched."""
     wanted = {sha.lower().removeprefix("commit:"): list(paths) for sha, paths in code_files.items()}
-    cached = store.get_state(STATE_NAMESPACE, [f"behaviour:{sha}" for sha in wanted])
-    answers = {key.removeprefix("behaviour:"): bool(value) for key, value in cached.items()}
-    missing = {sha: paths for sha, paths in wanted.items() if sha not in answers}
-    if missing:
-        computed = _compare(repo_path, missing)
-        store.put_state(
-            STATE_NAMESPACE, {f"behaviour:{sha}": kept for sha, kept in computed.items()}
-        )
-        answers.update(computed)
-    return {sha: answers[sha] for sha in wanted}
+    return _compare(repo_path, wanted)
 
 
 def _compare(repo_path: str | Path, code_files: Mapping[str, list[str]]) -> dict[str, bool]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from graph.ingest.git.behaviour import behaviour_preserving, normalised_tree
-from graph.store import LineageStore
 
 from .ingest_git_repos import Repo
 
@@ -72,12 +71,12 @@ def history(repo: Repo) -> dict[str, str]:
 
 
 def test_cosmetic_edits_keep_behaviour_and_real_ones_do_not(
-    repo: Repo, history: dict[str, str], store: LineageStore
+    repo: Repo, history: dict[str, str]
 ) -> None:
     files = {sha: ["src/features.py"] for sha in history.values()}
     files[history["sql"]] = ["src/query.sql"]
     files[history["base"]] = ["src/features.py"]  # added: nothing to compare with
-    kept = behaviour_preserving(store, repo.path, files)
+    kept = behaviour_preserving(repo.path, files)
     assert kept == {
         history["base"]: False,
         history["cosmetic"]: True,
@@ -86,14 +85,6 @@ def test_cosmetic_edits_keep_behaviour_and_real_ones_do_not(
         history["broken"]: False,
         history["sql"]: False,  # only Python is judged
     }
-
-
-def test_answers_are_cached_in_the_store(
-    repo: Repo, history: dict[str, str], store: LineageStore
-) -> None:
-    wanted = {history["cosmetic"]: ["src/features.py"]}
-    assert behaviour_preserving(store, repo.path, wanted) == {history["cosmetic"]: True}
-    assert behaviour_preserving(store, "/nonexistent", wanted) == {history["cosmetic"]: True}
 
 
 def test_an_inner_local_never_reads_as_the_outer_one_it_replaced() -> None:
