@@ -168,7 +168,10 @@ def path(
     json: Json = False,
     fmt: Fmt = Format.TREE,
 ) -> None:
-    """Every lineage path between two refs, and the shortest one (via later commits from a commit)."""
+    """Every lineage path between two refs, and the shortest one.
+
+    From a commit, paths may go through the later commits that contain it.
+    """
     from graph.queries import WalkOptions
     from graph.queries import path as path_query
 
