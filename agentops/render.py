@@ -196,22 +196,29 @@ def root_cause_view(report: Any, limit: int = 10) -> Table:
 
 
 def code_diff_tables(code: Any) -> list[Table]:
-    """Commits between the two sides with their files by class, config keys, dependencies."""
-    commits = Table(
-        "commit",
-        "when",
-        "subject",
-        "files by class",
-        title=f"{len(code.commits)} commit(s): {_short(code.commit_a)}..{_short(code.commit_b)}",
-    )
-    for commit in code.commits:
+    """Commits between the two sides with their files by class, config keys, dependencies and
+    data; then the same for A's side of the merge base when the two are on sibling branches."""
+    title = f"{len(code.commits)} commit(s): {_short(code.commit_a)}..{_short(code.commit_b)}"
+    tables = _side_tables(code, title, "")
+    if code.a_side is not None:
+        title = (
+            f"and {len(code.a_side.commits)} commit(s) on the other side of the merge base: "
+            f"{_short(code.commit_b)}..{_short(code.commit_a)}"
+        )
+        tables += _side_tables(code.a_side, title, f" (on {_short(code.commit_a)}'s side)")
+    return tables
+
+
+def _side_tables(side: Any, title: str, where: str) -> list[Table]:
+    commits = Table("commit", "when", "subject", "files by class", title=title)
+    for commit in side.commits:
         files = "; ".join(f"{cls}: {len(paths)}" for cls, paths in sorted(commit.files.items()))
         commits.add_row(
             commit.sha[:10], (commit.committed_at or "")[:16], Text(safe(commit.subject, 72)), files
         )
     tables = [commits]
-    keys = Table("config", "key", "old", "new", title="config keys changed")
-    for config in code.configs:
+    keys = Table("config", "key", "old", "new", title="config keys changed" + where)
+    for config in side.configs:
         for key in config.keys:
             keys.add_row(
                 Text(safe(config.path)),
@@ -221,8 +228,8 @@ def code_diff_tables(code: Any) -> list[Table]:
             )
     if keys.row_count:
         tables.append(keys)
-    packages = Table("manifest", "package", "old", "new", title="dependencies changed")
-    for change in code.dependencies:
+    packages = Table("manifest", "package", "old", "new", title="dependencies changed" + where)
+    for change in side.dependencies:
         packages.add_row(
             Text(safe(change.manifest)),
             Text(safe(change.package)),
@@ -231,6 +238,11 @@ def code_diff_tables(code: Any) -> list[Table]:
         )
     if packages.row_count:
         tables.append(packages)
+    data = Table("dataset", "old", "new", title="data changed" + where)
+    for change in side.data:
+        data.add_row(Text(safe(change.name)), Text(safe(change.old or "")), Text(safe(change.new)))
+    if data.row_count:
+        tables.append(data)
     return tables
 
 

@@ -4,7 +4,11 @@ The code half of a lineage diff. Given two commits, or two runs, models or deplo
 taken to the commit its run was trained from), it lists the commits reachable from B and not
 from A (`git rev-list A..B`, computed over the parent links stored in the graph, so no checkout
 is needed), the files they touched by class, every config key that changed (old → new) per
-config file, and every dependency whose spec changed, per manifest.
+config file, every dependency whose spec changed, per manifest, and every dataset version the
+commits changed (committed data files, and the outputs of pipeline stages — DVC's `dvc.lock` —
+run at them). When A is not an ancestor of B (sibling branches), the same is listed for A's
+side of the merge base (`B..A`) in `a_side`: a change made on one branch only is as much a
+difference as one made on the other.
 
 Limits worth knowing: the walk trusts committer times to stop early, as git does (heavy clock
 skew can list a few extra commits); when a range touches one config file on two merged
@@ -20,11 +24,12 @@ from typing import Any
 from graph.errors import RefError
 from graph.model import Node
 from graph.queries import WalkOptions, upstream
-from graph.refs import EdgeKind, NodeKind, commit_ref
+from graph.refs import EdgeKind, NodeKind, commit_ref, parse_ref
 from graph.store import LineageStore
 
 MAX_COMMITS = 10_000
 PREFETCH_GENERATIONS = 64
+MAX_DATA_STEPS = 16  # `previous` steps back past versions the two sides made themselves
 _PREFETCH = WalkOptions(
     depth=PREFETCH_GENERATIONS,
     edge_kinds=frozenset({EdgeKind.PARENT}),
@@ -112,6 +117,42 @@ class PackageChange:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class DataChange:
+    """One dataset whose version a range of commits changed: a committed data file (the versions
+    its commits introduced) or a pipeline output (produced by a run at one of its commits)."""
+
+    name: str
+    old: str | None  # dataset refs; None when the range made the first version
+    new: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "old": self.old, "new": self.new}
+
+
+@dataclass(slots=True)
+class SideChanges:
+    """The commits one side has and the other does not, and what they changed."""
+
+    commits: list[CommitChange] = field(default_factory=list)  # newest first
+    files_by_class: dict[str, list[str]] = field(default_factory=dict)
+    configs: list[ConfigChange] = field(default_factory=list)
+    dependencies: list[PackageChange] = field(default_factory=list)
+    data: list[DataChange] = field(default_factory=list)
+    truncated: bool = False
+    oldest_first: list[Node] = field(default_factory=list, repr=False)  # the commit nodes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commits": [c.to_json() for c in self.commits],
+            "files_by_class": self.files_by_class,
+            "configs": [c.to_json() for c in self.configs],
+            "dependencies": [d.to_json() for d in self.dependencies],
+            "data": [d.to_json() for d in self.data],
+            "truncated": self.truncated,
+        }
+
+
 @dataclass(slots=True)
 class CodeDiff:
     a: str
@@ -123,6 +164,8 @@ class CodeDiff:
     configs: list[ConfigChange] = field(default_factory=list)
     dependencies: list[PackageChange] = field(default_factory=list)
     truncated: bool = False
+    data: list[DataChange] = field(default_factory=list)
+    a_side: SideChanges | None = None  # B..A, when A is not an ancestor of B
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,7 +177,9 @@ class CodeDiff:
             "files_by_class": self.files_by_class,
             "configs": [c.to_json() for c in self.configs],
             "dependencies": [d.to_json() for d in self.dependencies],
+            "data": [d.to_json() for d in self.data],
             "truncated": self.truncated,
+            "a_side": self.a_side.to_json() if self.a_side else None,
         }
 
 
@@ -142,10 +187,32 @@ def code_diff(store: LineageStore, a: str, b: str, max_commits: int = MAX_COMMIT
     """The code changes from A (the earlier, good side) to B (the later, bad side)."""
     ref_a, ref_b = store.resolve(a), store.resolve(b)
     commit_a, commit_b = commit_for(store, ref_a), commit_for(store, ref_b)
-    nodes, truncated = commits_between(
-        store, commit_a.removeprefix("commit:"), commit_b.removeprefix("commit:"), max_commits
+    sha_a, sha_b = commit_a.removeprefix("commit:"), commit_b.removeprefix("commit:")
+    b_side = _side_changes(store, sha_a, sha_b, max_commits)
+    a_side = _side_changes(store, sha_b, sha_a, max_commits)
+    made_b, made_a = _versions_made(store, b_side), _versions_made(store, a_side)
+    either = {ref for made in (made_a, made_b) for versions in made.values() for _, ref in versions}
+    b_side.data = _data_changes(store, made_b, either)
+    a_side.data = _data_changes(store, made_a, either)
+    return CodeDiff(
+        ref_a,
+        ref_b,
+        commit_a,
+        commit_b,
+        commits=b_side.commits,
+        files_by_class=b_side.files_by_class,
+        configs=b_side.configs,
+        dependencies=b_side.dependencies,
+        truncated=b_side.truncated,
+        data=b_side.data,
+        a_side=a_side if a_side.commits else None,
     )
-    result = CodeDiff(ref_a, ref_b, commit_a, commit_b, truncated=truncated)
+
+
+def _side_changes(store: LineageStore, base: str, tip: str, max_commits: int) -> SideChanges:
+    """What the commits reachable from `tip` and not from `base` changed."""
+    nodes, truncated = commits_between(store, base, tip, max_commits)
+    side = SideChanges(truncated=truncated)
     by_class: dict[str, set[str]] = {}
     for node in nodes:
         files: dict[str, list[str]] = {}
@@ -153,7 +220,7 @@ def code_diff(store: LineageStore, a: str, b: str, max_commits: int = MAX_COMMIT
             files.setdefault(entry.get("class", "other"), []).append(entry["path"])
             by_class.setdefault(entry.get("class", "other"), set()).add(entry["path"])
         message = str(node.attrs.get("message", ""))
-        result.commits.append(
+        side.commits.append(
             CommitChange(
                 sha=node.ref.removeprefix("commit:"),
                 subject=message.split("\n", 1)[0],
@@ -164,12 +231,12 @@ def code_diff(store: LineageStore, a: str, b: str, max_commits: int = MAX_COMMIT
                 files=files,
             )
         )
-    result.files_by_class = {cls: sorted(paths) for cls, paths in sorted(by_class.items())}
+    side.files_by_class = {cls: sorted(paths) for cls, paths in sorted(by_class.items())}
     oldest_first = list(reversed(nodes))
-    start = store.get(commit_a)
-    result.configs = _config_changes(store, oldest_first, start)
-    result.dependencies = _package_changes(store, result.configs)
-    return result
+    side.configs = _config_changes(store, oldest_first, store.get(commit_ref(base)))
+    side.dependencies = _package_changes(store, side.configs)
+    side.oldest_first = oldest_first
+    return side
 
 
 def commit_for(store: LineageStore, ref: str) -> str:
@@ -372,6 +439,59 @@ def _config_changes(
             )
         )
     return out
+
+
+_Made = dict[str, list[tuple[int, str]]]  # dataset name → (commit index, dataset ref)
+
+
+def _versions_made(store: LineageStore, side: SideChanges) -> _Made:
+    """The dataset versions a side's commits made, by name, with the index of the (first)
+    commit making each: the versions they introduced (data files in git) and the outputs of
+    the runs made from them (pipeline stages, as DVC records them)."""
+    if "data" not in side.files_by_class:
+        return {}
+    order = {node.ref: index for index, node in enumerate(side.oldest_first)}
+    made: _Made = {}
+    runs: dict[str, int] = {}
+    for edge in store.edges_of(list(order)):
+        if edge.src not in order:
+            continue
+        if edge.kind is EdgeKind.INTRODUCED and edge.dst.startswith("dataset:"):
+            made.setdefault(parse_ref(edge.dst).name, []).append((order[edge.src], edge.dst))
+        elif edge.kind is EdgeKind.CODE_OF:
+            runs[edge.dst] = min(order[edge.src], runs.get(edge.dst, order[edge.src]))
+    for edge in store.edges_of(sorted(runs)) if runs else []:
+        if edge.kind is EdgeKind.OUTPUT and edge.src in runs:
+            made.setdefault(parse_ref(edge.dst).name, []).append((runs[edge.src], edge.dst))
+    return made
+
+
+def _data_changes(store: LineageStore, made: _Made, either: set[str]) -> list[DataChange]:
+    """Per dataset name, the newest version a side made against the one its first version
+    there replaced: its `previous` version, going further back past versions either side made
+    (DVC chains versions by time, so a sibling branch's version can sit in between)."""
+    firsts = {name: min(versions)[1] for name, versions in made.items()}
+    replaced: dict[str, str] = {}
+    looking = {ref: ref for ref in firsts.values()}  # version to look behind → first version
+    for _ in range(MAX_DATA_STEPS):
+        if not looking:
+            break
+        behind: dict[str, str] = {}
+        for edge in store.edges_of(sorted(looking)):
+            if edge.kind is not EdgeKind.PREVIOUS or edge.dst not in looking:
+                continue
+            first = looking[edge.dst]
+            if edge.src not in either:
+                replaced[first] = min(edge.src, replaced.get(first, edge.src))
+            elif first not in replaced:
+                behind[edge.src] = first
+        looking = {ref: first for ref, first in behind.items() if first not in replaced}
+    changes = []
+    for name, versions in sorted(made.items()):
+        new, old = max(versions)[1], replaced.get(firsts[name])
+        if old != new:
+            changes.append(DataChange(name, old, new))
+    return changes
 
 
 def _version_at(store: LineageStore, path: str, start: Node | None) -> str | None:

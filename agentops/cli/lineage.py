@@ -148,7 +148,10 @@ lineage_app.command("downstream")(_walk_command("downstream"))
 def impact(
     ctx: typer.Context, refs: Refs, as_of: AsOf = None, json: Json = False, fmt: Fmt = Format.TABLE
 ) -> None:
-    """The blast radius: models, deployments and incidents downstream of the refs."""
+    """The blast radius: models, deployments and incidents downstream of the refs.
+
+    A commit's radius includes what later commits containing it built.
+    """
     from graph.queries import impact as impact_query
 
     cli = state(ctx)
@@ -165,13 +168,18 @@ def path(
     json: Json = False,
     fmt: Fmt = Format.TREE,
 ) -> None:
-    """Every lineage path between two refs, and the shortest one."""
+    """Every lineage path between two refs, and the shortest one.
+
+    From a commit, paths may go through the later commits that contain it.
+    """
     from graph.queries import WalkOptions
     from graph.queries import path as path_query
 
     cli = state(ctx)
     a, b = _resolve(cli, [src, dst])
-    result = path_query(cli.store(), a, b, WalkOptions(as_of=parse_as_of(as_of)))
+    result = path_query(
+        cli.store(), a, b, WalkOptions(as_of=parse_as_of(as_of), commit_history=True)
+    )
     fmt = Format.JSON if json else fmt
     if fmt is Format.JSON:
         print_json(result.to_json())

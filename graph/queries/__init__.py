@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice, takewhile
 from typing import TYPE_CHECKING, Any
@@ -238,8 +238,15 @@ def downstream(
 
 
 def impact(store: LineageStore, roots: Sequence[str], as_of: datetime | None = None) -> Subgraph:
-    """The blast radius: every model, deployment and incident downstream of `roots`."""
-    return downstream(store, roots, WalkOptions(node_kinds=IMPACT_KINDS, as_of=as_of))
+    """The blast radius: every model, deployment and incident downstream of `roots`.
+
+    A commit's radius includes what was built from every later commit that still contains it
+    (its git descendants), so the walk follows commit→commit parent edges too; a commit has a
+    single parent edge per parent, so that costs one index probe per later commit, and only
+    walks from a commit ever reach one.
+    """
+    options = WalkOptions(node_kinds=IMPACT_KINDS, as_of=as_of, commit_history=True)
+    return downstream(store, roots, options)
 
 
 @dataclass(slots=True)
@@ -263,18 +270,42 @@ class PathResult:
 def path(
     store: LineageStore, src: str, dst: str, options: WalkOptions = WalkOptions()
 ) -> PathResult:
-    """Paths from `src` down to `dst`; if there are none, paths from `dst` down to `src`."""
+    """Paths from `src` down to `dst`; if there are none, paths from `dst` down to `src`.
+
+    Like `impact`, a path from a commit may go through the later commits that contain it
+    (`WalkOptions.commit_history`). Only the downstream walk follows git history: walking it
+    upstream from `dst` would read every ancestor of every commit on the way. The history
+    part of the paths is instead read off the downstream walk's own parent edges.
+    """
     for a, b in ((src, dst), (dst, src)):
         below = downstream(store, [a], options)
         if b not in below.by_ref:
             continue
-        above = upstream(store, [b], options)
+        above = upstream(store, [b], replace(options, commit_history=False))
         on_path = below.refs() & above.refs()
+        if options.commit_history and not options.include_history:
+            on_path |= _history_leading_to(on_path, below.edges)
         nodes = [node for node in below.nodes if node.ref in on_path]
         edges = [e for e in below.edges if e.src in on_path and e.dst in on_path]
         sub = Subgraph([a], nodes, edges, False, Direction.DOWNSTREAM)
         return PathResult(a, b, _shortest(a, b, edges), sub)
     return PathResult(src, dst, [], Subgraph([src], [], [], False, Direction.DOWNSTREAM))
+
+
+def _history_leading_to(targets: set[str], edges: Collection[LineageEdge]) -> set[str]:
+    """The commits from which a git-parent chain among `edges` reaches one of `targets`."""
+    parents_of: dict[str, list[str]] = {}
+    for edge in edges:
+        if edge.kind is EdgeKind.PARENT:
+            parents_of.setdefault(edge.dst, []).append(edge.src)
+    found: set[str] = set()
+    stack = [ref for ref in targets if ref in parents_of]
+    while stack:
+        for parent in parents_of.get(stack.pop(), ()):
+            if parent not in found and parent not in targets:
+                found.add(parent)
+                stack.append(parent)
+    return found
 
 
 def _shortest(src: str, dst: str, edges: Collection[LineageEdge]) -> list[str]:

@@ -36,6 +36,9 @@ class WalkOptions:
     include_history: bool = False
     max_nodes: int | None = None
     as_of: datetime | None = None
+    commit_history: bool = False
+    """Also follow git parent edges (not dataset/config `previous` ones): downstream of a commit
+    then reaches what was built from every later commit that still contains it."""
 
     def edge_filter(self) -> tuple[str, list[str]]:
         """The SQL condition on `e.kind` and its values.
@@ -43,14 +46,15 @@ class WalkOptions:
         Following everything but history is written `NOT IN (history)`: an `IN` list of the
         followed kinds would make SQLite probe the (dst_id, kind) index once per kind per node.
         """
+        skipped = set() if self.include_history else set(HISTORY_EDGE_KINDS)
+        if self.commit_history:
+            skipped.discard(EdgeKind.PARENT)
         if self.edge_kinds:
-            kinds = set(self.edge_kinds)
-            if not self.include_history:
-                kinds -= HISTORY_EDGE_KINDS
+            kinds = set(self.edge_kinds) - skipped
             return "e.kind IN :edge_kinds", sorted(kind.value for kind in kinds) or [""]
-        if self.include_history:
+        if not skipped:
             return "1 = 1", []
-        return "e.kind NOT IN :edge_kinds", sorted(kind.value for kind in HISTORY_EDGE_KINDS)
+        return "e.kind NOT IN :edge_kinds", sorted(kind.value for kind in skipped)
 
 
 WalkRow = tuple[Any, ...]  # (near_id | None, edge_kind | None, far_id, far_ref, far_kind, at)

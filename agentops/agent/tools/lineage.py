@@ -184,7 +184,7 @@ def path(context: ToolContext, src: str, dst: str) -> dict[str, Any]:
     from graph.queries import path as find_path
 
     a, b = context.resolve(src), context.resolve(dst)
-    found = find_path(context.store, a, b, WalkOptions(as_of=context.as_of))
+    found = find_path(context.store, a, b, WalkOptions(as_of=context.as_of, commit_history=True))
     return {
         "from": found.src,
         "to": found.dst,

@@ -7,7 +7,7 @@ Naming (stable for an append-only history):
 
 - A stage run is `run:dvc:<stage>@<commit12>`: `<stage>` as DVC addresses it (`train`, or
   `sub/dir/dvc.yaml:train` for a pipeline in a subfolder, `train@lr-0.1` for a foreach item), and
-  `<commit12>` the first commit (oldest first over all branches and tags) whose `dvc.lock` holds
+  `<commit12>` the first commit (oldest first over the refs read) whose `dvc.lock` holds
   this exact lock entry. A stage not re-run at a later commit is the same run there, not a copy.
   Its attributes: `cmd`, the `params` it used (`key: value` from params.yaml, `file:key` from
   other files), `params_files` (path → git blob sha, linked as config→run when `ingest git` has
@@ -228,13 +228,20 @@ def _jsonable(value: Any) -> Any:
 # -- the graph -----------------------------------------------------------------------------------
 
 
-def ingest_dvc(store: LineageStore, path: Path, full: bool = False) -> DvcReport:
+def ingest_dvc(
+    store: LineageStore,
+    path: Path,
+    full: bool = False,
+    rev: str | None = None,
+    all_refs: bool = False,
+) -> DvcReport:
     """Read every version of `dvc.lock` and `*.dvc` under `path` into the graph.
 
-    Skips the work (but still links to commits and configs) when the history is as last read,
-    unless `full`. One upsert: a failure leaves the graph as it was.
+    The versions are those on the refs `ingest git` reads with the same `rev` and `all_refs`
+    (`file_history`). Skips the work (but still links to commits and configs) when the history
+    is as last read, unless `full`. One upsert: a failure leaves the graph as it was.
     """
-    history = file_history(path, PATHSPECS, _wanted)
+    history = file_history(path, PATHSPECS, _wanted, rev, all_refs)
     report = DvcReport(repo=str(history.root), shallow=history.shallow)
     state_key = str(path.resolve())
     seen = store.get_state(HISTORY_STATE, [state_key]).get(state_key)

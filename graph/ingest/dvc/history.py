@@ -1,6 +1,6 @@
 """The versions of a few files across a git history, read with a fixed number of git processes.
 
-One `git log` lists every commit (on all branches and tags, oldest first) that changed a file
+One `git log` lists every commit (on the refs `ingest git` reads, oldest first) that changed a file
 matching the pathspecs, and one `git cat-file --batch` reads each changed version; existence
 checks go through one `git cat-file --batch-check`. Never a process per commit: on a long
 history that is the difference between milliseconds and minutes.
@@ -78,20 +78,34 @@ def repo_root(path: Path) -> tuple[Path, bool]:
     return Path(top), shallow.strip() == "true"
 
 
-def file_history(path: Path, pathspecs: Sequence[str], wanted: Callable[[str], bool]) -> History:
-    """Every version of the wanted files under `path`, oldest commit first."""
+def file_history(
+    path: Path,
+    pathspecs: Sequence[str],
+    wanted: Callable[[str], bool],
+    rev: str | None = None,
+    all_refs: bool = False,
+) -> History:
+    """Every version of the wanted files under `path`, oldest commit first.
+
+    The commits are those `ingest git` reads with the same `rev`/`all_refs` (the ref selection
+    is `graph.ingest.git.refs.read_tips`, shared): by default branches, remote-tracking
+    branches (what a plain `git clone` leaves), tags and HEAD; `all_refs` adds every other ref,
+    such as DVC experiments under `refs/exps`.
+    """
     import hashlib
 
+    from graph.ingest.git.refs import read_tips
+    from graph.ingest.git.repo import open_repo
+
     root, shallow = repo_root(path)
-    has_head = _git(root, "rev-parse", "-q", "--verify", "HEAD").returncode == 0
-    if not has_head:
+    tips = read_tips(*open_repo(root), rev, all_refs)
+    if not tips.positives:
         return History(root, [], shallow, "")
+    revisions = sorted(set(tips.positives.values())) + [f"^{sha}" for sha in tips.negatives]
     done = _git(
         path,
         "log",
-        "--branches",
-        "--tags",
-        "HEAD",
+        "--stdin",
         "--date-order",
         "--reverse",
         "-z",
@@ -101,6 +115,7 @@ def file_history(path: Path, pathspecs: Sequence[str], wanted: Callable[[str], b
         "--name-status",
         "--",
         *pathspecs,
+        stdin="".join(f"{revision}\n" for revision in revisions).encode("ascii"),
     )
     if done.returncode != 0:
         raise IngestError(f"git log failed in {root}: {_text(done.stderr).strip()}")

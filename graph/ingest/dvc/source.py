@@ -1,4 +1,4 @@
-"""The DVC source: `[sources.dvc] path`, `agentops ingest dvc [PATH] [--full]`."""
+"""The DVC source: `[sources.dvc] path`, `agentops ingest dvc [PATH] [--full] [--rev R | --all]`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
+from graph.ingest.git.source import REF_PARAMETERS
 
 if TYPE_CHECKING:
     from graph.store import LineageStore
@@ -15,7 +16,7 @@ class DvcSource(Source):
     name = "dvc"
     help = (
         "Read dvc.lock stages (runs, with deps/outs by md5 and params) and .dvc files (dataset "
-        "versions) from every git commit that changed them."
+        "versions) from every commit that changed them, on the refs `ingest git` reads."
     )
     keys = (Key("path", "path", ".", "the DVC project (a git work tree or a folder in one)"),)
     parameters = (
@@ -28,6 +29,7 @@ class DvcSource(Source):
         Parameter(
             "full", bool, "Re-read the history even if it has not changed.", ("--full",), False
         ),
+        *REF_PARAMETERS,
     )
 
     def ingest(
@@ -36,7 +38,14 @@ class DvcSource(Source):
         from graph.ingest.dvc import ingest_dvc
 
         path = options.arguments.get("path") or options.table["path"]
-        report = ingest_dvc(store, path, full=bool(options.arguments.get("full")))
+        arguments = options.arguments
+        report = ingest_dvc(
+            store,
+            path,
+            full=bool(arguments.get("full")),
+            rev=arguments.get("rev"),
+            all_refs=bool(arguments.get("all_refs")),
+        )
         if report.up_to_date:
             summary = f"dvc: {report.repo} unchanged since the last ingest"
         else:

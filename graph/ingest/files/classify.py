@@ -22,6 +22,7 @@ DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson")
 """Data files that become dataset versions when committed (the rest of `data` is just a class)."""
 
 _DEFAULTS = (
+    ("data", "dvc.lock *.dvc"),  # DVC's record of data versions: lineage, not packages
     (
         "dependency",
         """requirements*.txt requirements*.in requirements/*.txt requirements/*.in
@@ -52,7 +53,9 @@ _DEFAULTS = (
 DEFAULT_GLOBS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (cls, tuple(globs.split())) for cls, globs in _DEFAULTS
 )
-"""(class, globs) in precedence order: the first class whose globs match wins. Code extensions
+"""(class, globs) in precedence order: the first class whose globs match wins. DVC's `dvc.lock`
+and `.dvc` files name the data versions a pipeline used, so they are data before `*.lock` makes
+them dependency files. Code extensions
 come before the data folders so `data/prepare.py` stays code; the data folders come before
 config so `data/schema.json` is data, not a config file."""
 

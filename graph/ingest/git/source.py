@@ -12,6 +12,20 @@ from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceO
 if TYPE_CHECKING:
     from graph.store import LineageStore
 
+REF_PARAMETERS = (
+    Parameter("rev", str, "Only this revision spec, e.g. main or v1.0..main.", ("--rev",)),
+    Parameter(
+        "all_refs",
+        bool,
+        "Every ref (stash, notes, DVC experiments, …), not only branches, remote-tracking "
+        "branches and tags.",
+        ("--all",),
+        False,
+    ),
+)
+"""Which refs a git-history source reads (`graph.ingest.git.refs.read_tips`); shared by the
+sources that read git history so they read the same commits."""
+
 PHASES = {"commits": "reading commits", "files": "reading config and data versions"}
 
 
@@ -27,14 +41,7 @@ class GitSource(Source):
         Parameter(
             "path", Path, "Repository to read (default: [sources.git] path, else the project)."
         ),
-        Parameter("rev", str, "Only this revision spec, e.g. main or v1.0..main.", ("--rev",)),
-        Parameter(
-            "all_refs",
-            bool,
-            "Every ref (stash, notes, …), not only branches and tags.",
-            ("--all",),
-            False,
-        ),
+        *REF_PARAMETERS,
     )
 
     def ingest(

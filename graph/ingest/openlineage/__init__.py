@@ -14,9 +14,10 @@ How events become nodes (stable: the same events always give the same refs):
   a stub run (`stub: true`) until they arrive.
 - A JobEvent (a job's static lineage, no run) is `run:job:<namespace>/<name>` with
   `kind: "job"`: the graph has no job kind, and this keeps its inputs and outputs in the lineage.
-- A dataset is `dataset:<name>@<version>`. `<name>` is the dataset's OpenLineage `name`, the
-  namespace kept as an attribute; if another namespace already owns that name (first seen wins,
-  remembered in the store's state), it is `<namespace>/<name>`. `<version>` is the DatasetVersion
+- A dataset is `dataset:<namespace>/<name>@<version>`: OpenLineage names a dataset by its
+  namespace and name together (the spec's naming conventions), so the ref's name is both and
+  depends on nothing else — not on which namespaces were ingested before (namespace and name
+  are also kept as attributes). `<version>` is the DatasetVersion
   facet's `datasetVersion` when it is short and ref-safe (`[A-Za-z0-9._+-]`, at most 64), else
   the first 12 hex chars of the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of
   `{"namespace", "name", "datasetVersion"}` (`null` without a version facet, so an unversioned
@@ -62,7 +63,6 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 SOURCE = "openlineage"
-NAMES_STATE = "openlineage.dataset_names"
 FILES_STATE = "openlineage.files"
 JOB_RUN_PREFIX = "job:"
 _SIMPLE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
@@ -137,14 +137,12 @@ def ingest_events(store: LineageStore, batch: EventBatch) -> OpenLineageReport:
     if not batch.events:
         return report
     events = sorted(batch.events, key=_event_order)
-    names = DatasetNames.load(store, events)
-    builder = _GraphBuilder(store, names)
+    builder = _GraphBuilder(store)
     builder.prefetch(events)
     for event in events:
         builder.add(event)
     nodes, edges = builder.finish()
     store.upsert(nodes, edges)
-    store.put_state(NAMES_STATE, names.new_owners)
     report.runs, report.jobs = builder.run_count, builder.job_count
     report.datasets, report.edges = len(builder.datasets), len(edges)
     report.linked_commits = link_runs_to_commits(store)
@@ -177,41 +175,16 @@ def job_run_ref(namespace: str, name: str) -> str:
     return str(parse_ref(f"run:{JOB_RUN_PREFIX}{namespace}/{name}"))
 
 
-@dataclass(slots=True)
-class DatasetNames:
-    """Which namespace owns each plain dataset name; the others get `<namespace>/<name>`."""
-
-    owners: dict[str, str]
-    new_owners: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, store: LineageStore, events: Sequence[OpenLineageEvent]) -> DatasetNames:
-        mentioned: dict[str, str] = {}  # name → first namespace seen, in event order
-        for event in events:
-            for namespace, name in _dataset_identities(event.payload):
-                mentioned.setdefault(name, namespace)
-        owners = store.get_state(NAMES_STATE, sorted(mentioned))
-        new = {name: ns for name, ns in mentioned.items() if name not in owners}
-        return cls({**owners, **new}, new)
-
-    def display(self, namespace: str, name: str) -> str:
-        name = name.strip()
-        return name if self.owners.get(name, namespace) == namespace else f"{namespace}/{name}"
-
-
-def _dataset_identities(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    datasets = [*(payload.get("inputs") or []), *(payload.get("outputs") or [])]
-    if "dataset" in payload and "run" not in payload:
-        datasets.append(payload["dataset"])
-    return [(d["namespace"], d["name"].strip()) for d in datasets]
+def dataset_name(namespace: str, name: str) -> str:
+    """The name part of an OpenLineage dataset's ref (see the module docstring)."""
+    return f"{namespace}/{name.strip()}"
 
 
 class _GraphBuilder:
     """Accumulates merged nodes and edges, starting from what the store already holds."""
 
-    def __init__(self, store: LineageStore, names: DatasetNames) -> None:
+    def __init__(self, store: LineageStore) -> None:
         self.store = store
-        self.names = names
         self.runs: dict[str, dict[str, Any]] = {}
         self.datasets: dict[str, dict[str, Any]] = {}
         self.times: dict[str, datetime] = {}
@@ -351,7 +324,7 @@ class _GraphBuilder:
         if ref is None:
             namespace, name, version = identity
             key = dataset_version_key(namespace, name, version)
-            ref = str(parse_ref(f"dataset:{self.names.display(namespace, name)}@{key}"))
+            ref = str(parse_ref(f"dataset:{dataset_name(namespace, name)}@{key}"))
             self.dataset_refs[identity] = ref
         return ref
 

@@ -3,10 +3,20 @@
 The spec's run cycle is additive: each facet takes the value of the latest event carrying it,
 and the event types move the run's state. Every facet's event time is kept in `facet_times`, so
 folding the same events again, or in another order, gives the same attributes.
+
+Ties at equal event times are broken by value, never by which event was read last (events of one
+instant arrive in any order, in one batch or in several):
+- a facet (or a run's job, producer, row count) takes the value whose canonical JSON (sorted
+  keys) sorts last;
+- a run's state: a terminal state (COMPLETE, ABORT, FAIL) outranks START and RUNNING whatever
+  the clocks say; otherwise the later event wins, and at one instant the higher `STATE_RANK`
+  wins: RUNNING over START, and among terminal states FAIL over ABORT over COMPLETE — a failure
+  reported at the same instant as a success is kept, so nobody on call is told all was well.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +24,7 @@ from typing import Any
 from graph.ingest.links import COMMIT_ATTR
 
 TERMINAL_STATES = frozenset({"COMPLETE", "FAIL", "ABORT"})
-STATE_RANK = {"START": 0, "RUNNING": 1, "COMPLETE": 2, "FAIL": 2, "ABORT": 2}
+STATE_RANK = {"START": 0, "RUNNING": 1, "COMPLETE": 2, "ABORT": 3, "FAIL": 4}
 _HEX_SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
 _FACET_BASE_KEYS = ("_producer", "_schemaURL")
 
@@ -38,24 +48,37 @@ def live(facets: dict[str, Any], key: str) -> dict[str, Any] | None:
     return facet if isinstance(facet, dict) and not facet.get("_deleted") else None
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _wins(times: dict[str, str], slot: str, at: str, new: Any, current: Any) -> bool:
+    """True if `new` (seen at `at`) replaces `current`: the later time, at one time the value
+    whose canonical JSON sorts last."""
+    seen = times.get(slot)
+    if seen is None or at != seen:
+        return seen is None or at > seen
+    return _canonical(new) > _canonical(current)
+
+
 def merge_facets(
     attrs: dict[str, Any], key: str, facets: dict[str, Any] | None, at: str, slot_prefix: str
 ) -> None:
-    """Each facet takes the value from the latest event carrying it (ties: the later read)."""
+    """Each facet takes the value from the latest event carrying it (ties: see the module)."""
     if not facets:
         return
     current = attrs.setdefault(key, {})
     times = attrs.setdefault("facet_times", {})
     for name, facet in facets.items():
         slot = slot_prefix + name
-        if times.get(slot, "") <= at:
+        if _wins(times, slot, at, facet, current.get(name)):
             current[name] = facet
             times[slot] = at
 
 
 def set_latest(attrs: dict[str, Any], key: str, value: Any, at: str) -> None:
     times = attrs.setdefault("facet_times", {})
-    if times.get("@" + key, "") <= at:
+    if _wins(times, "@" + key, at, value, attrs.get(key)):
         attrs[key] = value
         times["@" + key] = at
 
@@ -67,8 +90,8 @@ def merge_run_state(attrs: dict[str, Any], event_type: str | None, at: str) -> N
     if event_type == "START":
         attrs["started_at"] = min(attrs.get("started_at") or at, at)
     if event_type not in STATE_RANK:  # OTHER, or no eventType: facets only
-        attrs.setdefault("state", "OTHER")
-        attrs.setdefault("state_at", at)
+        if attrs.get("state", "OTHER") == "OTHER":  # since the first such event
+            attrs["state"], attrs["state_at"] = "OTHER", min(attrs.get("state_at") or at, at)
         return
     current = attrs.get("state")
     new_key = (event_type in TERMINAL_STATES, at, STATE_RANK[event_type])

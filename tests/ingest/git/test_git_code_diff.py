@@ -96,15 +96,36 @@ def test_diff_between_two_commits(ml_repo: Repo, ingested: LineageStore) -> None
         "configs",
         "dependencies",
         "truncated",
+        "data",
+        "a_side",
     }
+    # the data file appended to at c5 is named, old version → new
+    (ratings,) = diff.data
+    assert ratings.name == "ratings"
+    assert ratings.old is not None and ratings.old.startswith("dataset:ratings@")
+    assert ingested.get(ratings.old).attrs["git_blob"] == ml_repo.git(
+        "rev-parse", f"{s['c1']}:data/ratings.csv"
+    )
+    assert ingested.get(ratings.new).attrs["git_blob"] == ml_repo.git(
+        "rev-parse", f"{s['c5']}:data/ratings.csv"
+    )
+    assert diff.a_side is None  # c1 is an ancestor of c7: one side only
 
 
-def test_diff_of_a_branch_sees_only_its_commits(ml_repo: Repo, ingested: LineageStore) -> None:
+def test_diff_of_a_branch_sees_both_sides_of_the_merge_base(
+    ml_repo: Repo, ingested: LineageStore
+) -> None:
     s = ml_repo.shas
     diff = code_diff(ingested, s["c5"], s["c4"])  # main's c5 vs the feature branch
     assert [c.sha for c in diff.commits] == [s["c4"], s["c3"]]
     assert {c.path for c in diff.configs} == {"configs/broken.yaml", "requirements.txt"}
     assert all(c.path != "configs/train.yaml" for c in diff.configs)
+    assert diff.data == []
+    # main's side of the merge base (c2): c5, which appended to the data file
+    assert diff.a_side is not None
+    assert [c.sha for c in diff.a_side.commits] == _rev_list(ml_repo, f"{s['c4']}..{s['c5']}")
+    assert [(d.name, d.old is not None) for d in diff.a_side.data] == [("ratings", True)]
+    assert diff.to_json()["a_side"]["data"][0]["new"] == diff.a_side.data[0].new
 
 
 def test_diff_between_models_goes_through_their_runs(ml_repo: Repo, ingested: LineageStore) -> None:

@@ -74,7 +74,9 @@ def test_round_trip_of_valid_events(
         report = ingest_openlineage(second, [write_ndjson(tmp_path / "x.ndjson", exported)])
         assert not report.invalid
         again_nodes, again_links = _graph(second)
-    static = {ref for ref in nodes if ref.startswith("dataset:my-dataset-name@")}
+    static = {
+        ref for ref in nodes if ref.startswith("dataset:my-dataset-namespace/my-dataset-name@")
+    }
     assert again_nodes == nodes - static  # a DatasetEvent's dataset is in no run's lineage
     assert again_links == links
 

@@ -20,7 +20,7 @@ from graph.ingest.openlineage import (
 from graph.ingest.openlineage.events import EventKind, parse_events, read_events
 from graph.model import Node
 from graph.refs import EdgeKind, NodeKind
-from graph.store import LineageStore
+from graph.store import LineageStore, open_store
 from tests.ingest.openlineage.ol_spec_validator import MARQUEZ_DIR, SPEC_DIR, SpecValidator, load
 
 RUN_FULL = "run:ea041791-68bc-4ae1-bd89-4c8106a157e4"
@@ -143,14 +143,14 @@ def test_edge_cases_of_the_real_events(sqlite_store: LineageStore) -> None:
     assert parent.attrs["stub"] is True
     assert edges(sqlite_store, RUN_FULL, EdgeKind.PARENT_RUN) == {(parent.ref, RUN_FULL)}
 
-    # one name in three namespaces: the first seen owns the plain name
+    # one name in three namespaces: three datasets, each named by its namespace and name
     table_refs = sorted(
         n.ref
         for n in sqlite_store.find(NodeKind.DATASET)
         if n.attrs["dataset_name"] == "instance.schema.table"
     )
     assert [ref.rsplit("@", 1)[0] for ref in table_refs] == [
-        "dataset:instance.schema.table",
+        "dataset:my-datasource-namespace/instance.schema.table",
         "dataset:s3://blob-sink/instance.schema.table",
         "dataset:s3://blob-source/instance.schema.table",
     ]
@@ -165,7 +165,7 @@ def test_edge_cases_of_the_real_events(sqlite_store: LineageStore) -> None:
     assert sink.attrs["data_source"] == {"name": "s3://blob-sink", "uri": "s3://blob-sink"}
 
     # the DatasetEvent: a dataset with its schema and no run
-    static = sqlite_store.find(NodeKind.DATASET, "my-dataset-name")
+    static = sqlite_store.find(NodeKind.DATASET, "my-dataset-namespace/my-dataset-name")
     assert len(static) == 1
     assert static[0].attrs["schema"] == [
         {"name": "col_a", "type": "VARCHAR", "description": "string"}
@@ -176,7 +176,7 @@ def test_edge_cases_of_the_real_events(sqlite_store: LineageStore) -> None:
     job = node(sqlite_store, "run:job:my-scheduler-namespace/myjob")
     assert job.attrs["kind"] == "job"
     assert {src for src, _ in edges(sqlite_store, job.ref, EdgeKind.INPUT)} == {
-        "dataset:instance.schema.input-1@"
+        "dataset:my-datasource-namespace/instance.schema.input-1@"
         + canonical_digest12(
             {
                 "namespace": "my-datasource-namespace",
@@ -208,9 +208,10 @@ def _place(schema_id: str, spec: SpecValidator) -> str:
 
 def spec_example_events(spec: SpecValidator) -> list[tuple[str, str, dict[str, Any]]]:
     """Each facet example of the spec's test suite, put where its schema says it belongs in
-    an otherwise minimal valid RunEvent: (example file, facet key, event)."""
+    an otherwise minimal valid RunEvent: (example file, facet key, event). Each event is a
+    minute after the one before, so the latest example of a facet is the one a run keeps."""
     made = []
-    for path in sorted((SPEC_DIR / "tests").glob("*/*.json")):
+    for minute, path in enumerate(sorted((SPEC_DIR / "tests").glob("*/*.json"))):
         if path.parent.name in ("tests", "LineageFacet"):
             continue  # a full event (tested elsewhere); LineageFacet is not yet in any place
         example = load(path)
@@ -219,7 +220,7 @@ def spec_example_events(spec: SpecValidator) -> list[tuple[str, str, dict[str, A
         wrapped = event(
             "0195f5a4-7c21-7e3a-9d55-0a3c2b1f0e11",
             "COMPLETE",
-            "2024-03-01T10:00:00Z",
+            f"2024-03-01T{10 + minute // 60:02d}:{minute % 60:02d}:00Z",
             job=f"example.{path.parent.name}.{path.stem}",
         )
         dataset = ds(f"example_{path.parent.name}_{path.stem}")
@@ -333,7 +334,10 @@ def test_events_of_a_run_merge_additively(sqlite_store: LineageStore, tmp_path: 
     assert set(run.attrs["run_facets"]) == {"nominalTime", "tags"}
     assert run.attrs["git_commit"] == "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
     inputs = {src.split("@")[0] for src, _ in edges(sqlite_store, run.ref, EdgeKind.INPUT)}
-    assert inputs == {"dataset:raw.events", "dataset:raw.users"}  # the union of all events
+    assert inputs == {  # the union of all events
+        "dataset:postgres://db:5432/raw.events",
+        "dataset:postgres://db:5432/raw.users",
+    }
     [(_, out)] = edges(sqlite_store, run.ref, EdgeKind.OUTPUT)
     features = node(sqlite_store, out)
     assert [c["name"] for c in features.attrs["schema"]] == ["user_id", "clicks"]  # the latest
@@ -482,10 +486,11 @@ def test_dataset_versions_and_namespaces(sqlite_store: LineageStore, tmp_path: P
     )
     assert refs == [
         f"dataset:kafka://bus/orders@{odd_digest}",
-        "dataset:orders@42",
+        "dataset:postgres://db:5432/orders@42",
         f"dataset:s3://lake/orders@{lake_digest}",
     ]
-    # a later ingest keeps the owner: s3://lake stays qualified, postgres keeps the plain name
+    # a ref depends on namespace and name only: another store that saw s3://lake first
+    # names every dataset the same way
     later = event(
         "1e2d3c4b-5a69-4788-97a6-b5c4d3e2f101",
         "COMPLETE",
@@ -493,15 +498,19 @@ def test_dataset_versions_and_namespaces(sqlite_store: LineageStore, tmp_path: P
         inputs=[ds("orders", namespace="s3://lake")],
         outputs=[ds("orders")],
     )
-    ingest_openlineage(sqlite_store, [write_ndjson(tmp_path / "b.json", [later])])
+    with open_store(f"sqlite:///{tmp_path / 'other.db'}") as other:
+        ingest_openlineage(other, [write_ndjson(tmp_path / "b.json", [later])])
+        ingest_openlineage(other, [tmp_path / "a.json"])
+        assert sorted(src for src, _ in edges(other, f"run:{RUN}", EdgeKind.INPUT)) == refs
+    ingest_openlineage(sqlite_store, [tmp_path / "b.json"])
     run2 = "run:1e2d3c4b-5a69-4788-97a6-b5c4d3e2f101"
     assert {s.split("@")[0] for s, _ in edges(sqlite_store, run2, EdgeKind.INPUT)} == {
         "dataset:s3://lake/orders"
     }
     assert {d.split("@")[0] for _, d in edges(sqlite_store, run2, EdgeKind.OUTPUT)} == {
-        "dataset:orders"
+        "dataset:postgres://db:5432/orders"
     }
-    assert sqlite_store.resolve("orders@42") == "dataset:orders@42"
+    assert sqlite_store.resolve("postgres://db:5432/orders@42") == refs[1]
 
 
 # -- invalid input --------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Investigation:
     candidates: list[str]
     done: list[tuple[ToolCall, ToolOutcome]] = field(default_factory=list)
     earlier_refs: list[str] = field(default_factory=list)
+    earlier_cause: str | None = None  # the top suspect the latest earlier exchange named
 
     def called(self, name: str) -> bool:
         return any(call.name == name for call, _ in self.done)
@@ -63,6 +64,9 @@ class Investigation:
         resolved = [r for r in self.results("resolve_ref") if isinstance(r, dict) and "ref" in r]
         if resolved:
             return resolved
+        if self.intent is Intent.IMPACT and self.earlier_cause and not self.candidates:
+            # "what else does it affect?" right after naming a cause: "it" is the cause
+            return [{"ref": self.earlier_cause, "kind": self.earlier_cause.split(":")[0]}]
         if self.earlier_refs and not self.candidates:
             return [{"ref": self.earlier_refs[0], "kind": self.earlier_refs[0].split(":")[0]}]
         for listed in self.results("list_incidents"):
@@ -81,10 +85,12 @@ def read_investigation(request: ModelRequest) -> Investigation:
     for turn in turns[:last_user]:  # the refs of the latest earlier exchange that had any
         if isinstance(turn, UserTurn):
             exchange_refs: list[str] = []
+            exchange_cause: str | None = None
         elif isinstance(turn, ToolResultsTurn):
             for outcome in turn.results:
                 exchange_refs.extend(r for r in outcome.refs if r not in exchange_refs)
-            inv.earlier_refs = exchange_refs
+                exchange_cause = exchange_cause or _top_suspect(outcome)
+            inv.earlier_refs, inv.earlier_cause = exchange_refs, exchange_cause
     pending: dict[str, ToolCall] = {}
     for turn in turns[last_user + 1 :]:
         if isinstance(turn, AssistantTurn):
@@ -92,6 +98,14 @@ def read_investigation(request: ModelRequest) -> Investigation:
         elif isinstance(turn, ToolResultsTurn):
             inv.done.extend((pending[o.call_id], o) for o in turn.results if o.call_id in pending)
     return inv
+
+
+def _top_suspect(outcome: ToolOutcome) -> str | None:
+    """The first-ranked suspect's ref of a root-cause result, if `outcome` is one."""
+    suspects = outcome.data.get("suspects") if isinstance(outcome.data, dict) else None
+    top = suspects[0] if isinstance(suspects, list) and suspects else None
+    ref = top.get("ref") if isinstance(top, dict) else None
+    return ref if isinstance(ref, str) and not outcome.is_error else None
 
 
 def next_calls(inv: Investigation) -> list[tuple[str, dict[str, Any]]]:
