@@ -210,7 +210,7 @@ def dataset_name(logged: str | None, path: Path | None, source: Any, role: str |
         stem = path.stem if path is not None else None
         if stem is None and isinstance(uri, str) and uri.strip("/"):
             stem = Path(urlsplit(uri).path.rstrip("/")).stem or None
-        name = stem or role or "dataset"
+        name = stem or ("input_example" if role == "example" else role) or "dataset"
     if role == "example" and name != "input_example" and not name.endswith("-input_example"):
         name = f"{name}-input_example"
     return name
