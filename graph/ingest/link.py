@@ -23,7 +23,9 @@ A placeholder some of whose edges cannot be resolved stays, one node, with `cont
 it. Everything here is a function of what the store holds (and the files it names), never of
 which ingest came first, and running it twice changes nothing the second time.
 
-Then runs are linked to the config versions they consumed (`link_run_configs`).
+Then runs are linked to their commits (`graph.ingest.links`), and to the config versions they
+consumed (`link_run_configs`) or their DVC stage declares (`link_dvc_sources`), whichever of
+the two ends arrived last.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class LinkReport:
     folded: list[str] = field(default_factory=list)  # placeholder refs folded into content
     unreachable: dict[str, str] = field(default_factory=dict)  # placeholder ref → reason
     ingested: list[str] = field(default_factory=list)  # content nodes made from work-tree files
-    config_links: int = 0
+    commit_links: int = 0  # commit→run edges added (`graph.ingest.links`)
+    config_links: int = 0  # config→run edges added
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,10 +71,14 @@ def link(store: LineageStore, repos: Iterable[Path], root: Path | None = None) -
 
     Idempotent and independent of ingest order; see the module docstring.
     """
+    from graph.ingest.dvc import link_dvc_sources
+    from graph.ingest.links import link_runs_to_commits
+
     report = LinkReport()
     tops = _work_trees(repos)
     _Folder(store, tops, root, report).run()
-    report.config_links = link_run_configs(store, tops)
+    report.commit_links = link_runs_to_commits(store)
+    report.config_links = link_run_configs(store, tops) + link_dvc_sources(store)
     return report
 
 
