@@ -12,6 +12,7 @@ the kind is only known at run time. Who writes which keys:
 - config: git (`graph/ingest/git/versions.py`, parsed by `graph/ingest/files/`);
 - dataset: git (committed files), file ingest (`graph/ingest/data`), MLflow `log_input`
   (`graph/ingest/mlflow/datasets.py`), DVC, OpenLineage — git and file ingest add the profile;
+  the link step (`graph/ingest/link.py`) adds `aliases` and `content`/`content_reason`;
 - run: MLflow (`graph/ingest/mlflow`), OpenLineage (runs and `kind: "job"` nodes), DVC stages;
 - model: the MLflow registry (`graph/ingest/mlflow/registry.py`);
 - deploy: the MLflow registry (alias moves) and `agentops rollback apply`;

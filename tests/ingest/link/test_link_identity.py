@@ -278,3 +278,33 @@ def test_autologged_inputs_keep_their_roles(mlflow_db: Path, tmp_path: Path) -> 
         "dataset:evaluation": "evaluation",
         "dataset:input_example": "example",
     }
+
+
+def test_a_dvc_stage_is_linked_to_the_configs_it_declares_in_either_order(tmp_path: Path) -> None:
+    from tests.ingest.dvc.dvc_repo import DvcRepo, lock_entry, write_lock
+
+    repo = DvcRepo(tmp_path / "project")
+    repo.root.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    config = b"model:\n  depth: 3\n"
+    repo.write("configs/model.yaml", config)
+    repo.write("params.yaml", "train:\n  lr: 0.1\n")
+    stage = lock_entry(
+        "python train.py",
+        [("configs/model.yaml", md5(config), len(config))],
+        [("model.pkl", md5(b"m"), 1)],
+        params={"train.lr": 0.1},
+    )
+    write_lock(repo, {"train": stage})
+    commit = repo.commit("train")
+    expected = {
+        f"config:configs/model.yaml@{repo.blob(commit, 'configs/model.yaml')[:12]}",
+        f"config:params.yaml@{repo.blob(commit, 'params.yaml')[:12]}",
+    }
+    for order in (("git", "dvc"), ("dvc", "git")):
+        with open_store(f"sqlite:///{tmp_path / ('-'.join(order) + '.db')}") as store:
+            for name in order:
+                ingest(store, repo.root, name)
+            run = f"run:dvc:train@{commit[:12]}"
+            configs = {e.src for e in store.edges_of([run]) if e.kind is EdgeKind.CONFIG_OF}
+            assert configs == expected, order
