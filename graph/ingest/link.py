@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 GIT_STATE = "git"
+LINK_STATE = "link"
 UNREACHABLE = "unreachable"
 CONFIG_MIN_SHARE = 0.5
 CONFIG_MIN_KEYS = 2
@@ -271,8 +272,8 @@ class _Folder:
         if _has_md5(work_file, md5, size):
             target = self._ingest_file(work_file, name)
         else:
-            entry = next((c for c in cached if _has_md5(c, md5, size)), None)
-            target = self._by_blake3(entry, name) if entry is not None else None
+            entry = next((c for c in cached if c.is_file()), None)  # named by its md5
+            target = self._by_blake3(entry, md5, name) if entry is not None else None
             if target is None:
                 self._mark_unreachable(
                     node,
@@ -298,10 +299,17 @@ class _Folder:
             self.report.ingested.append(ref)
         return ref
 
-    def _by_blake3(self, file: Path, name: str) -> str | None:
+    def _by_blake3(self, file: Path, md5: str, name: str) -> str | None:
+        """The stored version holding a DVC cache entry's bytes; the entry's BLAKE3 is kept in
+        the store's state (`link`), so a cache is read once, not at every ingest."""
         from graph.ingest.data.fingerprint import blake3_file
 
-        ref = dataset_ref(name, blake3_file(file))
+        key = f"md5:{md5}"
+        digest = self.store.get_state(LINK_STATE, [key]).get(key)
+        if not digest:
+            digest = blake3_file(file)
+            self.store.put_state(LINK_STATE, {key: digest})
+        ref = dataset_ref(name, str(digest))
         return ref if self._node(ref) is not None else None
 
     # -- folding ---------------------------------------------------------------------------------

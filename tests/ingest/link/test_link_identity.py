@@ -308,3 +308,24 @@ def test_a_dvc_stage_is_linked_to_the_configs_it_declares_in_either_order(tmp_pa
             run = f"run:dvc:train@{commit[:12]}"
             configs = {e.src for e in store.edges_of([run]) if e.kind is EdgeKind.CONFIG_OF}
             assert configs == expected, order
+
+
+def test_an_old_dvc_version_is_found_in_the_dvc_cache(tmp_path: Path) -> None:
+    pipeline = build_pipeline(tmp_path / "project")
+    root = pipeline.repo.root
+    current = (root / "data" / "raw.csv").read_bytes()
+    old = b"user,item,rating\n1,10,4\n2,11,5\n"  # the bytes of the first commit
+    assert md5(old) == pipeline.raw_v1
+    entry = root / ".dvc" / "cache" / "files" / "md5" / md5(old)[:2] / md5(old)[2:]
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(old)
+    with open_store(f"sqlite:///{tmp_path / 'lineage.db'}") as store:
+        (root / "data" / "raw.csv").write_bytes(old)  # `ingest data` saw it once, back then
+        ingest(store, root, "data", paths=["data/raw.csv"])
+        (root / "data" / "raw.csv").write_bytes(current)
+        ingest(store, root, "dvc")
+        versions = {n.ref: n.attrs.get("aliases") for n in store.find(NodeKind.DATASET, "raw")}
+        assert versions == {
+            f"dataset:raw@{blake3_12(old.decode())}": {"md5": [md5(old)]},
+            f"dataset:raw@{blake3_12(current.decode())}": {"md5": [md5(current)]},
+        }
