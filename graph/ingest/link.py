@@ -463,18 +463,15 @@ def link_run_configs(store: LineageStore, repos: list[Path]) -> int:
         for e in store.edges_of(sorted({run for _, run in wanted}))
         if e.kind is EdgeKind.CONFIG_OF
     }
+    started = {run.ref: run.source_time for run in runs}
     edges = [
-        Edge(src, dst, EdgeKind.CONFIG_OF, attrs, store_time(runs, dst))
+        Edge(src, dst, EdgeKind.CONFIG_OF, attrs, started[dst])
         for (src, dst), attrs in sorted(wanted.items())
         if have.get((src, dst)) != attrs
     ]
     if edges:
         store.upsert(edges=edges)
     return sum(1 for e in edges if (e.src, e.dst) not in have)
-
-
-def store_time(runs: list[Node], ref: str) -> Any:
-    return next((r.source_time for r in runs if r.ref == ref), None)
 
 
 def consumed_keys(params: Mapping[str, Any], keys: Mapping[str, Any]) -> list[str]:
