@@ -12,6 +12,7 @@ the kind is only known at run time. Who writes which keys:
 - config: git (`graph/ingest/git/versions.py`, parsed by `graph/ingest/files/`);
 - dataset: git (committed files), file ingest (`graph/ingest/data`), MLflow `log_input`
   (`graph/ingest/mlflow/datasets.py`), DVC, OpenLineage — git and file ingest add the profile;
+  the link step (`graph/ingest/link.py`) adds `aliases` and `content`/`content_reason`;
 - run: MLflow (`graph/ingest/mlflow`), OpenLineage (runs and `kind: "job"` nodes), DVC stages;
 - model: the MLflow registry (`graph/ingest/mlflow/registry.py`);
 - deploy: the MLflow registry (alias moves) and `agentops rollback apply`;
@@ -273,6 +274,20 @@ class DatasetAttrs(Attrs):
         """The OpenLineage dataset facets, as the latest event carried them."""
         return _dict(self.raw.get("facets"))
 
+    @property
+    def aliases(self) -> dict[str, list[str]]:
+        """Other digests that name this content: `{"mlflow": [...], "md5": [...]}` (written by
+        `graph.ingest.link` when it folds an MLflow or DVC node into this one)."""
+        return {str(k): _strs(v) for k, v in _dict(self.raw.get("aliases")).items()}
+
+    @property
+    def content_unreachable(self) -> str | None:
+        """Why the bytes behind this node could not be found (None when they were, or when it
+        was never asked): an MLflow or DVC placeholder `graph.ingest.link` could not fold."""
+        if self.raw.get("content") != "unreachable":
+            return None
+        return _str(self.raw.get("content_reason")) or "content unreachable"
+
 
 @dataclass(frozen=True, slots=True)
 class ModelVersionAttrs(Attrs):
@@ -462,6 +477,12 @@ class DataEdgeAttrs:
     def context(self) -> str | None:
         """MLflow's `log_input` context (`training`, `eval`, …); several are comma-joined."""
         return _str(self.raw.get("context"))
+
+    @property
+    def role(self) -> str | None:
+        """The role the data played for the run (`training`, `evaluation`, `example`, or the
+        context as logged), from MLflow's context (`graph.ingest.mlflow.datasets.ROLES`)."""
+        return _str(self.raw.get("role"))
 
     @property
     def facets(self) -> dict[str, Any]:

@@ -92,9 +92,10 @@ class IngestReport:
     `summary` is the line `agentops ingest` prints; `problems` are things it could not read
     (the rest was still ingested; `sync` calls the source failed); `notes` are remarks that
     are not failures; `items` optionally lists what was read, one row of column → text each;
-    `details` is the source's own report (`agentops ingest <name> --json`). Counts are measured
-    on the store by `Source.run`: `new` rows were not in the graph before, `updated` rows were
-    and were written again.
+    `details` is the source's own report (`agentops ingest <name> --json`); `link` what the
+    identity-resolution step that ends every ingest did (`graph.ingest.link.LinkReport`). Counts
+    are measured on the store by `Source.run`, that step included: `new` rows were not in the
+    graph before, `updated` rows were and were written again.
     """
 
     source: str
@@ -103,6 +104,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     items: list[dict[str, str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    link: dict[str, Any] = field(default_factory=dict)
     nodes_new: int = 0
     nodes_updated: int = 0
     edges_new: int = 0
@@ -121,6 +123,7 @@ class IngestReport:
             "nodes": {"new": self.nodes_new, "updated": self.nodes_updated},
             "edges": {"new": self.edges_new, "updated": self.edges_updated},
             "details": self.details,
+            "link": self.link,
         }
 
 
@@ -147,11 +150,16 @@ class Source(ABC):
     def run(
         self, store: LineageStore, options: SourceOptions, progress: Progress | None = None
     ) -> IngestReport:
-        """`ingest`, with the new and rewritten nodes and edges counted on the store (nothing
-        is ever deleted, so new rows are the growth of its counts)."""
+        """`ingest`, then the link step (`graph.ingest.link`: one artifact, one node, whichever
+        source came first), with the new and rewritten nodes and edges counted on the store
+        (new rows are the growth of its counts: only the link step deletes, folding a node
+        into the one it duplicates)."""
+        from graph.ingest.link import link
+
         before = _totals(store)
         tally = _TallyingStore(store)
         report = self.ingest(tally, options, progress)  # type: ignore[arg-type]
+        report.link = link(tally, work_trees(options), options.root).to_json()  # type: ignore[arg-type]
         after = _totals(store)
         report.nodes_new, report.edges_new = after[0] - before[0], after[1] - before[1]
         report.nodes_updated = max(tally.nodes - report.nodes_new, 0)
@@ -193,6 +201,20 @@ def _resolve(source: str, key: Key, value: Any, root: Path) -> Any:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise IngestError(f"{where} must be a list of paths", hint=f'write {key.name} = ["…"]')
     return [root / v for v in values] if key.kind == "paths" else values
+
+
+def work_trees(options: SourceOptions) -> list[Path]:
+    """The git work trees identities are resolved against: the path this run was given, the
+    repositories agentops.toml declares for git and DVC, and the project root."""
+    declared = options.config.get("sources")
+    found = [options.arguments.get("path"), options.table.get("path")]
+    for name in ("git", "dvc"):
+        table = declared.get(name) if isinstance(declared, Mapping) else None
+        path = table.get("path") if isinstance(table, Mapping) else None
+        if isinstance(path, str):
+            found.append(options.root / path)
+    found.append(options.root)
+    return list(dict.fromkeys(Path(p) for p in found if isinstance(p, str | Path)))
 
 
 def _totals(store: LineageStore) -> tuple[int, int]:

@@ -88,13 +88,20 @@ class LineageStore:
     # -- writes -------------------------------------------------------------------------------
 
     def upsert(
-        self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), batch_size: int = BATCH_SIZE
+        self,
+        nodes: Iterable[Node] = (),
+        edges: Iterable[Edge] = (),
+        batch_size: int = BATCH_SIZE,
+        delete: Sequence[str] = (),
     ) -> UpsertResult:
-        """Insert or update nodes, then edges, in one transaction.
+        """Insert or update nodes, then edges, then delete the nodes named in `delete` with every
+        edge touching them, in one transaction.
 
         An edge whose endpoints are neither in `nodes` nor already stored is an error, and the
         whole call is rolled back. An existing node keeps its `first_seen`; its attributes and
-        source time are replaced by the new ones.
+        source time are replaced by the new ones. `delete` is for identity resolution only
+        (`graph.ingest.link`: a node found to be another name of a stored one is folded into
+        it); nothing else ever removes a node.
         """
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -115,6 +122,8 @@ class LineageStore:
                     _resolve_endpoints(conn, batch, ids)
                     sql.executemany(conn, edge_stmt, [_edge_params(e, ids, now) for e in batch])
                     edge_count += len(batch)
+                if delete:
+                    _delete_nodes(conn, list(delete))
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"write to the lineage store failed, nothing was saved: {exc.__class__.__name__}: "
@@ -413,6 +422,19 @@ def _resolve_endpoints(conn: Connection, edges: list[Edge], ids: dict[str, int])
             f"{len(unknown)} edge endpoint(s) are not nodes in the graph: {shown}",
             hint="add the nodes first (or in the same batch) before linking them",
         )
+
+
+def _delete_nodes(conn: Connection, refs: list[str]) -> None:
+    from sqlalchemy import delete, or_
+
+    from graph.store.tables import EdgeRow, NodeRow
+
+    edges, nodes = EdgeRow.__table__, NodeRow.__table__
+    for batch in _batches(sorted(refs), 500):
+        ids = [node_id for _, node_id in _node_ids(conn, batch)]
+        if ids:
+            conn.execute(delete(edges).where(or_(edges.c.src_id.in_(ids), edges.c.dst_id.in_(ids))))
+            conn.execute(delete(nodes).where(nodes.c.id.in_(ids)))
 
 
 def _edge_params(edge: Edge, ids: dict[str, int], now: int) -> dict[str, Any]:

@@ -47,6 +47,25 @@ def test_a_failed_batch_leaves_the_store_as_it_was(
     assert sample_store.get("run:r3") is None
 
 
+def test_a_node_folded_into_another_goes_with_its_edges_in_the_same_transaction(
+    sample_store: LineageStore,
+) -> None:
+    sample_store.upsert(
+        [Node.make(ref) for ref in ("dataset:d@mlflowdigest", "dataset:d@b3b3b3b3b3b3", "run:x")],
+        [Edge("dataset:d@mlflowdigest", "run:x", EdgeKind.INPUT)],
+    )
+    moved = Edge("dataset:d@b3b3b3b3b3b3", "run:x", EdgeKind.INPUT)
+    with pytest.raises(StoreError):  # a failing write deletes nothing either
+        sample_store.upsert(
+            edges=[moved, Edge("run:x", "model:ghost/1", EdgeKind.PRODUCED)],
+            delete=["dataset:d@mlflowdigest"],
+        )
+    assert sample_store.get("dataset:d@mlflowdigest") is not None
+    sample_store.upsert(edges=[moved], delete=["dataset:d@mlflowdigest"])
+    assert sample_store.get("dataset:d@mlflowdigest") is None
+    assert [(e.src, e.dst) for e in sample_store.edges_of(["run:x"])] == [(moved.src, moved.dst)]
+
+
 def test_update_replaces_attrs_and_keeps_first_seen(
     sample_store: LineageStore, sample: SimpleNamespace
 ) -> None:

@@ -85,7 +85,8 @@ async def test_opening_on_the_incident_shows_its_lineage_and_suspects(
         assert chat_project.truth["bad"] in shown  # incident ← model:recsys/10 (affected)
         run = next(node for node in _nodes(tree.root) if node.data.ref.startswith("run:"))
         inputs = {child.data.via: child.data.kind for child in run.children}
-        assert inputs == {"code_of": "commit", "input": "dataset"}  # three levels loaded
+        # three levels loaded; the run's config versions too (linked by its params)
+        assert inputs == {"code_of": "commit", "config_of": "config", "input": "dataset"}
         assert app.query_one(SuspectsTable).refs()[0] == chat_project.cause
         assert app.query_one(ChatHeader).subject == chat_project.incident
         assert app.session.incident == chat_project.incident

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import IngestError
+from graph.ingest.aliases import aliases_of_placeholder, is_placeholder
 from graph.ingest.data.fingerprint import (
     FileStat,
     Fingerprint,
@@ -273,7 +274,9 @@ def _version(
     }
     if target.is_dir():
         attrs["files"] = fingerprint.files
-    if existing is not None:  # e.g. an MLflow input already matched to this content
+    if is_placeholder(existing):  # MLflow named it first: the bytes win, its digest stays
+        attrs["aliases"] = aliases_of_placeholder(existing)  # type: ignore[arg-type]
+    elif existing is not None:  # e.g. a version git read, or aliases the link step added
         attrs = {**existing.attrs, **attrs}
     if fmt is not None:
         attrs.update(profile_attrs(_profiled_files(target, files), fmt))
@@ -343,6 +346,19 @@ def path_timeline(store: LineageStore, path: Path) -> list[dict[str, Any]]:
         timeline.append({"digest": None, "mtime_ns": now.mtime_ns, "size": now.size})
         timeline.sort(key=lambda v: v["mtime_ns"])
     return timeline
+
+
+def version_read_at(
+    timeline: list[dict[str, Any]], started: datetime, rows: int | None
+) -> str | None:
+    """The version ref a run that started at `started` read from the path of `timeline`, if
+    known: the one there then, its row count agreeing with `rows` (what MLflow logged).
+    MLflow keeps milliseconds, so the run started by the end of that millisecond."""
+    at_ns = (round(started.timestamp() * 1000) + 1) * 1_000_000 - 1
+    version = version_in(timeline, at_ns)
+    if version is None or (rows is not None and version.get("row_count") not in (None, rows)):
+        return None
+    return str(version["ref"])
 
 
 def version_in(timeline: list[dict[str, Any]], at_ns: int) -> dict[str, Any] | None:

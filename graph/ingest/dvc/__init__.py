@@ -11,8 +11,10 @@ Naming (stable for an append-only history):
   this exact lock entry. A stage not re-run at a later commit is the same run there, not a copy.
   Its attributes: `cmd`, the `params` it used (`key: value` from params.yaml, `file:key` from
   other files), `params_files` (path → git blob sha, linked as config→run when `ingest git` has
-  the config node), `code_deps` (git-tracked dependencies, path → md5), `git_commit` (linked as
-  commit→run), `state: COMPLETE` (a lock entry is written when a stage finished).
+  the config node), `code_deps` (git-tracked dependencies, path → md5) and `dep_blobs` (the
+  same, path → git blob sha: a dependency that git versions as a config is linked config→run
+  too), `git_commit` (linked as commit→run), `state: COMPLETE` (a lock entry is written when a
+  stage finished).
 - A data file or folder is `dataset:<name>@<md5 12>` with `algorithm: md5` and the full `md5`;
   `<name>` is the path's stem (`data/ratings.csv` → `ratings`, a folder: its name) unless
   another path already has that stem (first path seen wins, remembered in the store's state),
@@ -385,10 +387,11 @@ class _DvcGraph:
     def _run(self, entry: StageEntry, commit: Commit, tracked: dict[str, tuple[str, str]]) -> None:
         ref = str(parse_ref(f"run:dvc:{entry.address}@{commit.sha[:12]}"))
         outputs = {out.path for out in entry.outs}
-        code_deps, data_deps = {}, []
+        code_deps, dep_blobs, data_deps = {}, {}, []
         for dep in entry.deps:
             if dep.path not in outputs and f"{commit.sha}:{dep.path}" in tracked:
                 code_deps[dep.path] = dep.digest
+                dep_blobs[dep.path] = tracked[f"{commit.sha}:{dep.path}"][1]
             else:
                 data_deps.append(dep)
         params: dict[str, Any] = {}
@@ -407,6 +410,7 @@ class _DvcGraph:
             "params": _jsonable(params),
             "params_files": params_files,
             "code_deps": code_deps,
+            "dep_blobs": dep_blobs,
             "unhashed_deps": entry.unhashed,
             "lock_entry": entry.digest,
             "repo": str(self.history.root),
@@ -431,8 +435,9 @@ class _DvcGraph:
 
 
 def link_dvc_sources(store: LineageStore) -> int:
-    """Add config→run edges for DVC runs' params files and commit→dataset edges for `.dvc`
-    versions, for the config and commit nodes that are now in the graph; returns how many."""
+    """Add config→run edges for DVC runs' params files and the dependencies git versions as
+    configs (a stage declares what it consumes), and commit→dataset edges for `.dvc` versions,
+    for the config and commit nodes that are now in the graph; returns how many."""
     runs = [n for n in store.find(NodeKind.RUN) if n.attrs.get("source") == SOURCE]
     datasets = [
         n
@@ -441,7 +446,8 @@ def link_dvc_sources(store: LineageStore) -> int:
     ]
     wanted: list[tuple[str, str, EdgeKind]] = []
     for run in runs:
-        for file, blob in (run.attrs.get("params_files") or {}).items():
+        declared = {**(run.attrs.get("dep_blobs") or {}), **(run.attrs.get("params_files") or {})}
+        for file, blob in declared.items():
             if blob:
                 wanted.append((config_ref(file, blob), run.ref, EdgeKind.CONFIG_OF))
     for dataset in datasets:

@@ -7,7 +7,8 @@ path, or the old path of a rename, in the first parent), this finds the blobs wi
 - `config:<path>@<blob12>` with flattened `keys` (or `parse_error`); manifests add `packages`;
 - `dataset:<stem>@<blake3 12>` for committed data files, profiled up to 64 MiB (attrs: digest,
   algorithm, size, path, source "git"); an existing dataset node (maybe profiled by another
-  ingester) is linked but never overwritten;
+  ingester) is linked but never overwritten, except an MLflow placeholder of the same ref
+  (`graph.ingest.link`), whose digest it keeps as an alias;
 - edges commit → version (`introduced`) and older → newer version (`previous`).
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from graph.ingest.aliases import aliases_of_placeholder, is_placeholder
 from graph.ingest.files.configs import parse_config
 from graph.ingest.files.manifests import parse_manifest
 from graph.ingest.git.blobs import BlobInfo, blob_info, read_blobs
@@ -151,13 +153,16 @@ def build_versions(
     for v in versions.values():
         if v.kind == "dataset" and v.blob.sha in digests:
             v.ref = dataset_ref(dataset_name(v.path), digests[v.blob.sha])
-    present = _present(store, [v.ref for v in versions.values() if v.ref])
+    present, _ = _present(store, [v.ref for v in versions.values() if v.ref])
     todo = [v for v in versions.values() if v.ref is None or v.ref not in present]
     _read_contents(runner, todo, result, progress)
-    present |= _present(store, [v.ref for v in todo if v.kind == "dataset" and v.ref])
+    found, placeholders = _present(store, [v.ref for v in todo if v.kind == "dataset" and v.ref])
+    present |= found
 
     for v in todo:
         if v.node is not None and v.ref not in present:
+            if v.ref in placeholders:  # MLflow named it first: the bytes win, its digest stays
+                v.node.attrs["aliases"] = aliases_of_placeholder(placeholders[v.ref])
             present.add(v.ref)
             result.nodes.append(v.node)
             counter = {"config": "configs", "manifest": "manifests"}.get(v.kind, "datasets")
@@ -179,9 +184,13 @@ def build_versions(
     return result
 
 
-def _present(store: LineageStore, refs: list[str | None]) -> set[str]:
+def _present(store: LineageStore, refs: list[str | None]) -> tuple[set[str], dict[str, Node]]:
+    """The stored refs among `refs`, and apart from them the MLflow placeholders among them
+    (`graph.ingest.link`), which a version read from git replaces."""
     wanted = sorted({ref for ref in refs if ref})
-    return {node.ref for node in store.get_many(wanted)} if wanted else set()
+    stored = store.get_many(wanted) if wanted else []
+    placeholders = {node.ref: node for node in stored if is_placeholder(node)}
+    return {node.ref for node in stored if node.ref not in placeholders}, placeholders
 
 
 def _read_contents(

@@ -258,26 +258,12 @@ class _RunReader:
                 if parent_ref in page_refs or self.store.get(parent_ref) is not None:
                     edges.append(Edge(parent_ref, ref, EdgeKind.PARENT_RUN, {}, node.source_time))
             self._watermarks(run)
-        edges += self._superseded(inputs, refs)
         # a changed run, its inputs and their edges go in together: one transaction a page
         self.store.upsert([*nodes, *inputs.nodes.values()], [*inputs.edges.values(), *edges])
         self.result.runs_read += len(runs)
         self.result.runs_written += len(nodes)
         self.result.datasets += len(inputs.nodes)
         self.result.datasets_matched += inputs.matched
-
-    def _superseded(self, inputs: DatasetInputs, refs: list[str]) -> list[Edge]:
-        """Earlier MLflow-identified input edges of these runs, now matched to a file version."""
-        if not inputs.superseded:
-            return []
-        marked = []
-        for edge in self.store.edges_of(refs):
-            verified = inputs.superseded.get((edge.src, edge.dst))
-            stale = edge.kind is EdgeKind.INPUT and verified and verified != edge.src
-            if stale and edge.attrs.get("superseded_by") != verified:
-                attrs = {**edge.attrs, "superseded_by": verified}
-                marked.append(Edge(edge.src, edge.dst, edge.kind, attrs, edge.source_time))
-        return marked
 
     def _watermarks(self, run: Any) -> None:
         info = run.info

@@ -4,20 +4,21 @@ Identity is the hard part. MLflow's digest is not a content hash one can trust: 
 data it hashes the first 10,000 rows plus the row count, so two different files can share it.
 So:
 
-- When the dataset's source is a local file that `ingest data` has fingerprinted, the version
-  that was at that path when the run started (`datasets.version_at`, by mtime) is the one the
-  run read, provided the row counts agree (MLflow's profile `num_rows`). Then the run's input is
-  that BLAKE3-identified node `dataset:<name>@<blake3 digest12>`; the MLflow digest is added to
-  it (`mlflow_digest`, `mlflow_digests`) and the edge says `identity: blake3`,
-  `matched_by: path+time`. A logger that records a BLAKE3 prefix (12+ hex) as the MLflow
-  digest, as the fixtures do, is matched by it to the stored version (`matched_by: digest`).
-- Otherwise the node is `dataset:<name>@<mlflow digest>` with `content_verified: false` and
-  `algorithm: mlflow`: equal MLflow digests make one node, but consumers (drift, root cause)
-  must not read that as proof of equal content. The edge says `identity: mlflow`.
+- A logger that records a BLAKE3 prefix (12+ hex) as the MLflow digest, as the fixtures do, is
+  matched by it to the stored version (`matched_by: digest`); a local file that `ingest data`
+  fingerprinted is the version that was at that path when the run started (`matched_by:
+  path+time`, row counts agreeing). Then the run's input is that BLAKE3-identified node and the
+  MLflow digest is recorded as an alias (`aliases: {"mlflow": [...]}`).
+- Otherwise the node is a placeholder `dataset:<name>@<mlflow digest>` (`algorithm: mlflow`,
+  `content_verified: false`) holding the path MLflow gave; the link stage that ends every
+  ingest (`graph.ingest.link`) folds it into the git version of that path at the run's commit,
+  or says why it cannot (`content: unreachable`).
 
-If a run was first ingested with an MLflow-identified input and later (`--full`, after
-`ingest data`) matched to the verified version, the old edge stays (the store never deletes)
-but is marked `superseded_by` the verified ref.
+Roles: MLflow's `mlflow.data.context` tag (`training`, `eval`, autolog's `train`/`eval`, an
+`input_example`) is kept on the edge as given (`context`) and as a `role` (`ROLES`). Autolog
+names every dataset `dataset`: a generic name is replaced by the stem of the source path, or
+failing that by the role, so a train split, an eval split and a 2-row input example are three
+datasets, not three versions of one; an example never shares a name with the data it samples.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from graph.ingest.data import path_timeline, version_in
+from graph.ingest.aliases import add_alias
+from graph.ingest.data import path_timeline, version_read_at
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, dataset_ref
 
@@ -37,6 +39,20 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 CONTEXT_TAG = "mlflow.data.context"
+GENERIC_NAMES = frozenset({"", "dataset", "data", "df", "input", "inputs"})
+ROLES = {  # MLflow contexts (as logged, lower case) → the role kept on the input edge
+    "training": "training",
+    "train": "training",
+    "eval": "evaluation",
+    "evaluation": "evaluation",
+    "validation": "evaluation",
+    "val": "evaluation",
+    "test": "evaluation",
+    "testing": "evaluation",
+    "input_example": "example",
+    "example": "example",
+    "serving_input_example": "example",
+}
 DIGEST_NOTE = (
     "MLflow dataset digest; for pandas data it covers only the first 10,000 rows and the row "
     "count, so equal digests do not prove equal content"
@@ -53,9 +69,6 @@ class DatasetInputs:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: dict[tuple[str, str], Edge] = field(default_factory=dict)
     matched: int = 0  # inputs tied to a BLAKE3-fingerprinted version
-    # (MLflow-identified ref, run) → the verified ref that replaces it, for edges written before
-    # `ingest data` had seen the file
-    superseded: dict[tuple[str, str], str] = field(default_factory=dict)
     _timelines: dict[Path, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_run(self, run: Any, run_ref: str, started: datetime | None) -> None:
@@ -70,24 +83,25 @@ class DatasetInputs:
         profile = _json(dataset.profile)
         path = _local_path(dataset.source_type, source, self.root)
         rows = profile.get("num_rows") if isinstance(profile, dict) else None
-        node, matched_by = self._match(dataset, path, rows, started)
+        name = dataset_name(dataset.name, path, source, role_of(context))
+        node, matched_by = self._match(name, dataset.digest, path, rows, started)
         if node is not None:
-            self._annotate(node, dataset.name, dataset.digest, source)
+            self._annotate(node, name, dataset.digest)
             self.matched += 1
             ref, identity = node.ref, "blake3"
-            self.superseded[(dataset_ref(dataset.name, dataset.digest), run_ref)] = ref
         else:
-            ref, identity = self._unverified(dataset, source, profile, path, started), "mlflow"
+            ref = self._unverified(dataset, name, source, profile, path, started)
+            identity = "mlflow"
         self._edge(ref, run_ref, context, dataset.digest, identity, matched_by, started)
 
     def _match(
-        self, dataset: Any, path: Path | None, rows: Any, started: datetime | None
+        self, name: str, mlflow_digest: str, path: Path | None, rows: Any, started: datetime | None
     ) -> tuple[Node | None, str | None]:
         """The BLAKE3-identified version this input is, and how that is known, if it is."""
-        digest = str(dataset.digest or "").lower()
+        digest = str(mlflow_digest or "").lower()
         if len(digest) >= 12 and all(c in "0123456789abcdef" for c in digest):
             # the logger recorded a BLAKE3 prefix itself (as the fixtures do)
-            node = self._node(dataset_ref(dataset.name, digest))
+            node = self._node(dataset_ref(name, digest))
             if (
                 node is not None
                 and node.attrs.get("algorithm") == "blake3"
@@ -98,42 +112,40 @@ class DatasetInputs:
             return None, None
         if path not in self._timelines:
             self._timelines[path] = path_timeline(self.store, path)
-        # MLflow keeps milliseconds: the run started at the latest at the end of that ms
-        at_ns = (round(started.timestamp() * 1000) + 1) * 1_000_000 - 1
-        version = version_in(self._timelines[path], at_ns)
-        if version is None or (rows is not None and version.get("row_count") not in (None, rows)):
-            return None, None
-        node = self._node(version["ref"])
+        counted = rows if isinstance(rows, int) else None
+        ref = version_read_at(self._timelines[path], started, counted)
+        node = self._node(ref) if ref is not None else None
         return (node, "path+time") if node is not None else (None, None)
 
     def _node(self, ref: str) -> Node | None:
         return self.nodes.get(ref) or self.store.get(ref)
 
-    def _annotate(self, node: Node, name: str, mlflow_digest: str, source: Any) -> None:
+    def _annotate(self, node: Node, name: str, mlflow_digest: str) -> None:
         """Add what MLflow calls this content to a node another source identified."""
-        digests = sorted({*node.attrs.get("mlflow_digests", []), mlflow_digest})
-        names = sorted({*node.attrs.get("mlflow_names", []), name})
-        if digests != node.attrs.get("mlflow_digests") or names != node.attrs.get("mlflow_names"):
-            node.attrs["mlflow_digests"] = digests
-            node.attrs["mlflow_digest"] = mlflow_digest
-            node.attrs["mlflow_names"] = names
-            node.attrs.setdefault("mlflow_source", source)
+        if add_alias(node, "mlflow", mlflow_digest):
             self.nodes[node.ref] = node
 
     def _unverified(
-        self, dataset: Any, source: Any, profile: Any, path: Path | None, started: datetime | None
+        self,
+        dataset: Any,
+        name: str,
+        source: Any,
+        profile: Any,
+        path: Path | None,
+        started: datetime | None,
     ) -> str:
-        ref = dataset_ref(dataset.name, dataset.digest)
+        ref = dataset_ref(name, dataset.digest)
         node = self._node(ref)
         if node is not None and node.attrs.get("origin") != "mlflow":
-            self._annotate(node, dataset.name, dataset.digest, source)  # never overwrite
+            self._annotate(node, name, dataset.digest)  # never overwrite
             return ref
         earliest = min(
             (t for t in (started, node.source_time if node else None) if t is not None),
             default=None,
         )
         attrs: dict[str, Any] = {
-            "name": dataset.name,
+            "name": name,
+            "logged_name": dataset.name,
             "digest": dataset.digest,
             "algorithm": "mlflow",
             "content_verified": False,
@@ -170,14 +182,38 @@ class DatasetInputs:
         contexts = set(edge.attrs["contexts"]) if edge else set()
         if context:
             contexts.add(context)
+        roles = sorted({role for c in contexts if (role := role_of(c))})
         attrs = {
             "context": ",".join(sorted(contexts)) or None,
             "contexts": sorted(contexts),
+            "role": ",".join(roles) or None,
             "mlflow_digest": mlflow_digest,
             "identity": identity,
             "matched_by": matched_by,
         }
         self.edges[key] = Edge(ref, run_ref, EdgeKind.INPUT, attrs, started)
+
+
+def role_of(context: str | None) -> str | None:
+    """The role of a logged context (`ROLES`); an unknown context is its own role."""
+    if not context:
+        return None
+    return ROLES.get(context.strip().lower(), context.strip().lower())
+
+
+def dataset_name(logged: str | None, path: Path | None, source: Any, role: str | None) -> str:
+    """The dataset's name: as logged, unless generic (autolog's `dataset`), then the source
+    path's stem, else the role; an example is named apart from the data it samples."""
+    name = (logged or "").strip()
+    if name.lower() in GENERIC_NAMES:
+        uri = source.get("uri") if isinstance(source, dict) else None
+        stem = path.stem if path is not None else None
+        if stem is None and isinstance(uri, str) and uri.strip("/"):
+            stem = Path(urlsplit(uri).path.rstrip("/")).stem or None
+        name = stem or ("input_example" if role == "example" else role) or "dataset"
+    if role == "example" and name != "input_example" and not name.endswith("-input_example"):
+        name = f"{name}-input_example"
+    return name
 
 
 def _json(text: str | None) -> Any:

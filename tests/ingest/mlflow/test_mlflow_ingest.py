@@ -12,6 +12,7 @@ import pytest
 from graph.diff import diff
 from graph.errors import IngestError
 from graph.ingest.data import ingest_datasets
+from graph.ingest.link import link
 from graph.ingest.mlflow import ingest_mlflow
 from graph.model import Node
 from graph.queries import WalkOptions, upstream
@@ -114,7 +115,8 @@ def test_model_run_dataset_and_commit_lineage(
     assert edges(t.store, t.run2, EdgeKind.CODE_OF) == []  # SHA2 is not in the graph
 
     ratings = t.store.get(t.ratings_v1).attrs
-    assert ratings["algorithm"] == "blake3" and len(ratings["mlflow_digest"]) == 8
+    assert ratings["algorithm"] == "blake3"
+    assert [len(digest) for digest in ratings["aliases"]["mlflow"]] == [8]
     assert ratings["row_count"] == 3 and ratings["profile"]["columns"][2]["nulls"] == 1
     unverified = t.store.get(holdout[0]).attrs
     assert unverified["content_verified"] is False and unverified["algorithm"] == "mlflow"
@@ -198,7 +200,7 @@ def test_equal_mlflow_digests_are_not_taken_as_equal_content(
     digest = only_a.rsplit("@", 1)[1]
     for ref in (v1.ref, v2.ref):
         attrs = sqlite_store.get(ref).attrs
-        assert attrs["algorithm"] == "blake3" and attrs["mlflow_digest"] == digest
+        assert attrs["algorithm"] == "blake3" and attrs["aliases"] == {"mlflow": [digest]}
 
 
 def test_alias_moves_are_kept_as_deployments_across_ingests(
@@ -261,7 +263,7 @@ def test_missing_sqlite_store_is_a_clear_error(tmp_path: Path, sqlite_store: Lin
     assert not (tmp_path / "nope.db").exists()
 
 
-def test_an_input_first_seen_unverified_is_superseded_once_the_file_is_ingested(
+def test_an_input_first_seen_unverified_is_folded_once_the_file_is_ingested(
     mlflow_project: MlflowProject, project_root: Path, sqlite_store: LineageStore
 ) -> None:
     p, store = mlflow_project, sqlite_store
@@ -269,14 +271,17 @@ def test_an_input_first_seen_unverified_is_superseded_once_the_file_is_ingested(
     run = f"run:{p.run(inputs=[LoggedInput(ratings, 'ratings')])}"
     ingest_mlflow(store, p.uri, root=project_root)
     [unverified] = [e.src for e in store.edges_of([run]) if e.kind is EdgeKind.INPUT]
+    assert link(store, [], project_root).unreachable[unverified]
 
     [version] = ingest_datasets(store, [ratings], root=project_root).datasets
-    ingest_mlflow(store, p.uri, root=project_root, full=True)
+    report = link(store, [], project_root)
+    assert report.folded == [unverified]
     inputs = {e.src: e.attrs for e in store.edges_of([run]) if e.kind is EdgeKind.INPUT}
-    assert set(inputs) == {unverified, version.ref}
-    assert inputs[unverified]["superseded_by"] == version.ref
-    assert "superseded_by" not in inputs[version.ref]
-    assert store.get(version.ref).attrs["mlflow_names"] == ["ratings"]
+    assert list(inputs) == [version.ref] and inputs[version.ref]["matched_by"] == "path+time"
+    assert store.get(unverified) is None
+    assert store.get(version.ref).attrs["aliases"] == {"mlflow": [unverified.rsplit("@")[1]]}
+    ingest_mlflow(store, p.uri, root=project_root, full=True)  # now matched at once
+    assert [e.src for e in store.edges_of([run]) if e.kind is EdgeKind.INPUT] == [version.ref]
 
 
 def test_legacy_stages_are_deployments_too(
