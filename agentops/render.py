@@ -145,19 +145,38 @@ def diff_table(result: LineageDiff) -> Table:
     return table
 
 
-def node_panel(record: Mapping[str, Any]) -> Table:
-    """One node's attributes and direct edges as a two-column table (values shown as text)."""
-    import json
+def short_ref(ref: str) -> str:
+    """A ref as people read it: a commit by its first 10 hex digits (any 7+ still resolve)."""
+    kind, _, rest = ref.partition(":")
+    return f"commit:{rest[:10]}" if kind == "commit" else ref
 
+
+def attribute_text(value: Any) -> str:
+    """An attribute value for reading: mappings as `key value` lines (numbers to 4 significant
+    digits), lists comma-separated, nothing as an empty cell instead of `null`."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, Mapping):
+        return "\n".join(f"{k}  {attribute_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ", ".join(attribute_text(v) for v in value)
+    return str(value)
+
+
+def node_panel(record: Mapping[str, Any]) -> Table:
+    """One node's attributes and direct edges as a two-column table; a mapping attribute
+    (metrics, params, tags) is one line per key, so nothing is cut off mid-JSON."""
     table = Table(show_header=False, title=Text(safe(record["ref"], 200), style="bold"))
-    table.add_column(style="dim")
-    table.add_column()
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("kind", record["kind"])
     table.add_row("time", str(record["source_time"] or ""))
     table.add_row("first seen", str(record["first_seen"] or ""))
     for key, value in sorted(record["attrs"].items()):
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        table.add_row(Text(safe(key, 60)), Text(safe(shown, 300)))
+        lines = attribute_text(value).splitlines() or [""]
+        table.add_row(Text(safe(key, 60)), Text("\n".join(safe(line, 300) for line in lines)))
     for edge in record["in"]:
         table.add_row("← " + edge["kind"], Text(safe(edge["src"], 200)))
     for edge in record["out"]:
@@ -165,22 +184,36 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     return table
 
 
-def root_cause_view(report: Any, limit: int = 10) -> Table:
-    """The verdict as the title, one row per suspect with its evidence underneath."""
+def root_cause_view(report: Any, limit: int | None = 10) -> Table:
+    """The verdict as the title, one row per suspect (`limit` of them; None: all) with its
+    evidence underneath, and a caption saying what was left out and how to see it."""
     found = report.verdict == "cause-found"
+    if found:
+        verdict = "cause found"
+    elif report.good is None:
+        verdict = "no earlier version to compare with"
+    else:
+        verdict = "no change in the lineage explains this"
     title = Text(
-        f"{report.bad} vs {report.good or '(no good version)'}: "
-        + ("cause found" if found else "no change in the lineage explains this"),
+        f"{report.bad} vs {report.good or '(nothing earlier)'}: {verdict}",
         style="bold red" if found else "bold yellow",
     )
-    table = Table("#", "score", "card", "changed", "evidence", title=title, show_lines=True)
-    for suspect in report.suspects[:limit]:
+    table = Table(
+        "#", "score", "suspect", "evidence", title=title, show_lines=True, caption_justify="left"
+    )
+    shown = report.suspects if limit is None else report.suspects[:limit]
+    # a ref is copied into the next command: keep it on one line, the evidence wraps instead
+    table.columns[2].min_width = min(48, max((len(short_ref(s.ref)) for s in shown), default=8))
+    table.columns[2].overflow = "fold"
+    for suspect in shown:
         mark = "bold" if suspect.is_cause else "dim"
+        changed = Text(safe(short_ref(suspect.ref), 80), style=mark)
+        if suspect.card:
+            changed.append("\n" + suspect.card, style="italic")
         table.add_row(
             str(suspect.rank),
             Text(f"{suspect.score:.2f}", style=mark),
-            suspect.card or "",
-            Text(safe(suspect.ref, 80), style=mark),
+            changed,
             Text("\n".join(safe(e, 110) for e in [suspect.summary, *suspect.evidence[:4]])),
         )
     notes = list(report.notes)
@@ -190,6 +223,11 @@ def root_cause_view(report: Any, limit: int = 10) -> Table:
             0,
             f"symptom: {s.metric} {s.baseline:.4g} → {s.observed:.4g} "
             f"({s.relative_change:+.1%}, from the {s.source})",
+        )
+    if len(shown) < len(report.suspects):
+        notes.append(
+            f"{len(report.suspects) - len(shown)} more suspect(s) not shown "
+            f"(showing {len(shown)} of {len(report.suspects)}): --all shows every one"
         )
     table.caption = Text("\n".join(safe(n, 200) for n in notes))
     return table

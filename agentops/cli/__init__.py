@@ -52,9 +52,48 @@ app.command()(chat)
 app.command("postmortem")(postmortem)
 
 
+CREATING_COMMANDS = frozenset({"init", "ingest", "sync", "demo"})
+"""The commands that may create a lineage store; every other one only reads an existing one."""
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"agentops {version('agentops')}")
+        raise typer.Exit
+
+
+def _enter_folder(ctx: typer.Context, folder: Path | None) -> None:
+    """Run as if started in `folder` (like `git -C`), back where it was when the command ends."""
+    if folder is None:
+        return
+    import os
+
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder", param_hint="-C")
+    before = Path.cwd()
+    os.chdir(folder)
+    ctx.call_on_close(lambda: os.chdir(before))
+
+
 @app.callback()
 def _global_options(
     ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "-C",
+            metavar="DIR",
+            help="Run as if agentops was started in DIR (like git -C): the project there.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+        ),
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option(
@@ -63,8 +102,11 @@ def _global_options(
         ),
     ] = None,
 ) -> None:
-    state(ctx).db = db
-    ctx.call_on_close(state(ctx).close)
+    _enter_folder(ctx, directory)
+    cli = state(ctx)
+    cli.db = db
+    cli.create = ctx.invoked_subcommand in CREATING_COMMANDS
+    ctx.call_on_close(cli.close)
 
 
 @app.command()
@@ -126,8 +168,12 @@ def sync(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     folder: Annotated[
-        Path | None, typer.Option("--dir", help="Build here (default: a new temp folder).")
+        Path | None,
+        typer.Option(
+            "--dir", help="Build here (default: ./agentops-demo; an earlier demo is reused)."
+        ),
     ] = None,
     scenario: Annotated[
         str | None,
@@ -138,37 +184,59 @@ def demo(
     ] = False,
 ) -> None:
     """Build a sample ML project with an incident, ingest it, and investigate it."""
+    from agentops.cli.context import is_interactive, progress
     from agentops.demo import build_demo
 
     console = stderr()
-    with console.status("starting…") as status:
-        built = build_demo(folder, scenario, on_step=status.update)
-    console.print(f"sample project: {built.root}", highlight=False, markup=False)
-    console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
-    if built.failed_sources:
-        console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
-        raise typer.Exit(1)
-    if not no_tui:
-        from agentops.cli.chat import open_chat
+    with progress(console) as step:
+        built = build_demo(folder, scenario, on_step=step)
+        console.print(f"sample project: {built.root}", highlight=False, markup=False)
+        console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
+        if built.failed_sources:
+            console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
+            raise typer.Exit(1)
+        if not no_tui and is_interactive():
+            from agentops.cli.chat import open_chat
 
-        open_chat(built.root, incident=built.incident)
-        return
+            open_chat(built.root, incident=built.incident)
+        else:
+            if not no_tui:
+                console.print("not a terminal: printing the report instead of opening the chat")
+            step(f"analysing {built.incident}")
+            _print_demo_report(built.root, built.incident)
+    _print_next_steps(state(ctx).started_in, built.root, built.incident)
+
+
+def _print_demo_report(root: Path, incident: str) -> None:
     from agentops.project import Project
     from agentops.render import lineage_tree, root_cause_view
     from graph.queries import WalkOptions, upstream
 
-    with Project.open(built.root) as project:
+    with Project.open(root) as project:
         store = project.store
-        lineage = upstream(store, [built.incident], WalkOptions(depth=4))
+        lineage = upstream(store, [incident], WalkOptions(depth=4))
         details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
-        out = stdout()
-        out.print(lineage_tree(lineage, details))
-        out.print(root_cause_view(project.explain(built.incident)))
-    console.print(
-        f"next: cd {built.root} && agentops chat (or agentops why {built.incident})",
-        highlight=False,
-        markup=False,
-    )
+        report = project.explain(incident)
+    stdout().print(lineage_tree(lineage, details))
+    stdout(fit=True).print(root_cause_view(report))
+
+
+def _print_next_steps(started_in: Path, root: Path, incident: str) -> None:
+    """Commands that work pasted as printed, in the folder the user ran `demo` from."""
+    import os
+    import shlex
+
+    folder = Path(os.path.relpath(root, started_in)) if root.is_relative_to(started_in) else root
+    # `uv run` put agentops on this process's PATH only: the user's shell needs it again
+    command = (
+        "uv run " if os.environ.get("UV") else ""
+    ) + f"agentops -C {shlex.quote(str(folder))}"
+    short = incident.removeprefix("incident:")
+    lines = ["next, from this folder:"] + [
+        f"  {command} {words}"
+        for words in (f"why {short}", "chat", f"rollback plan {short}", f"postmortem {short}")
+    ]
+    stderr().print("\n".join(lines), highlight=False, markup=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,11 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except expected_errors() as exc:
+        from agentops.errors import UsageError
+
         console = stderr()
         console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
         if exc.hint:
             console.print(f"hint: {exc.hint}", markup=False, highlight=False)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     return result if isinstance(result, int) else 0
 
 
