@@ -115,11 +115,11 @@ def test_as_of_on_the_command_line(project: Path, capsys: pytest.CaptureFixture[
     [
         (["lineage", "upstream", "recsys/9"], 1, "error: no node matches 'recsys/9'"),
         (["lineage", "upstream", "ratings"], 1, "error: 'ratings' is ambiguous"),
-        (["lineage", "upstream", "recsys/2", "--kind", "modle"], 1, "'modle' is not a valid"),
-        (["lineage", "upstream", "recsys/2", "--as-of", "yesterday"], 1, "--as-of 'yesterday'"),
+        (["lineage", "upstream", "recsys/2", "--kind", "modle"], 2, "'modle' is not a valid"),
+        (["lineage", "upstream", "recsys/2", "--as-of", "yesterday"], 2, "--as-of 'yesterday'"),
         (["lineage", "upstream", "recsys/2", "--depth", "-1"], 2, "Invalid value"),
         (["lineage", "frobnicate"], 2, "No such command"),
-        (["graph", "load", "missing.jsonl"], 1, "error: no such file: missing.jsonl"),
+        (["graph", "load", "missing.jsonl"], 2, "error: no such file: missing.jsonl"),
     ],
 )
 def test_bad_input_is_one_line_and_an_exit_code(
