@@ -14,7 +14,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from graph.attributes import CommitAttrs, DatasetAttrs, IncidentAttrs, RunAttrs, attrs_of
+from graph.attributes import (
+    CommitAttrs,
+    DatasetAttrs,
+    IncidentAttrs,
+    RunAttrs,
+    attrs_of,
+    metric_value,
+)
 
 if TYPE_CHECKING:
     from graph.diff import LineageDiff
@@ -152,17 +159,27 @@ def short_ref(ref: str) -> str:
 
 
 def attribute_text(value: Any) -> str:
-    """An attribute value for reading: mappings as `key value` lines (numbers to 4 significant
-    digits), lists comma-separated, nothing as an empty cell instead of `null`."""
+    """An attribute value for reading: a mapping as one `key value` line per leaf (nested keys
+    dotted), numbers to 6 significant digits, lists comma-separated, nothing as an empty cell."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:,.6g}"
     if isinstance(value, Mapping):
-        return "\n".join(f"{k}  {attribute_text(v)}" for k, v in sorted(value.items()))
+        return "\n".join(f"{key}  {text}" for key, text in _leaves(value))
     if isinstance(value, list | tuple):
         return ", ".join(attribute_text(v) for v in value)
     return str(value)
+
+
+def _leaves(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    leaves: list[tuple[str, str]] = []
+    for key, value in sorted(mapping.items()):
+        if isinstance(value, Mapping) and value:
+            leaves.extend(_leaves(value, f"{prefix}{key}."))
+        else:
+            leaves.append((f"{prefix}{key}", attribute_text(value)))
+    return leaves
 
 
 def node_panel(record: Mapping[str, Any]) -> Table:
@@ -175,6 +192,8 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     table.add_row("time", str(record["source_time"] or ""))
     table.add_row("first seen", str(record["first_seen"] or ""))
     for key, value in sorted(record["attrs"].items()):
+        if key == "metrics" and isinstance(value, Mapping):  # each metric's last value only
+            value = {name: metric_value(stored) for name, stored in value.items()}
         lines = attribute_text(value).splitlines() or [""]
         table.add_row(Text(safe(key, 60)), Text("\n".join(safe(line, 300) for line in lines)))
     for edge in record["in"]:

@@ -16,7 +16,16 @@ import typer
 from agentops.cli.ask import ask
 from agentops.cli.chat import chat
 from agentops.cli.checklist import checklist_app
-from agentops.cli.context import print_json, state, stderr, stdout
+from agentops.cli.context import (
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    stdout,
+    wants_json,
+)
 from agentops.cli.dump import graph_app
 from agentops.cli.export import export_app
 from agentops.cli.incident import incident_app
@@ -124,12 +133,12 @@ def init(ctx: typer.Context) -> None:
 
 @app.command()
 def status(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputFormat.TEXT
 ) -> None:
     """How many nodes and edges of each kind the lineage store holds."""
     store = state(ctx).store()
     counts = store.counts()
-    if json:
+    if wants_json(json, fmt):
         print_json({"db": store.url, "nodes": counts.nodes, "edges": counts.edges})
         return
     from agentops.render import counts_table
@@ -140,9 +149,7 @@ def status(
 
 
 @app.command()
-def sync(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
-) -> None:
+def sync(ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputFormat.TEXT) -> None:
     """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
     console = stderr()
     with console.status("syncing…") as status:
@@ -160,7 +167,7 @@ def sync(
         outcomes = state(ctx).project.sync(started, done)
     if not outcomes:
         console.print("no sources declared in agentops.toml: add [sources.git] and others")
-    if json:
+    if wants_json(json, fmt):
         print_json({"sources": [outcome.to_json() for outcome in outcomes]})
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)

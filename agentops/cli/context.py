@@ -135,6 +135,11 @@ FormatOption = Annotated[
 ]
 
 
+def wants_json(json: bool, fmt: OutputFormat) -> bool:
+    """`--json` is kept as the shorthand of `--format json`."""
+    return json or fmt is OutputFormat.JSON
+
+
 def emit_text(text: str, out: Path | None) -> None:
     """Write a document to stdout, or atomically to `out` (never a half-written file)."""
     if out is None:

@@ -14,6 +14,7 @@ from agentops.cli.context import (
     print_json,
     state,
     stdout,
+    wants_json,
 )
 
 
@@ -33,7 +34,7 @@ def why(
 ) -> None:
     """Rank every change between the last good version and BAD, with evidence and a verdict."""
     report = state(ctx).project.explain(bad, good, parse_as_of(as_of))
-    if json or fmt is OutputFormat.JSON:
+    if wants_json(json, fmt):
         print_json(report.to_json())
         return
     from agentops.render import root_cause_view
