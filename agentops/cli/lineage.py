@@ -170,6 +170,7 @@ def path(
     ctx: typer.Context,
     src: Annotated[str, typer.Argument(help="From this ref…")],
     dst: Annotated[str, typer.Argument(help="…to this one (either order).")],
+    history: History = False,
     as_of: AsOf = None,
     json: Json = False,
     fmt: Fmt = Format.TREE,
@@ -180,7 +181,8 @@ def path(
 
     cli = state(ctx)
     a, b = _resolve(cli, [src, dst])
-    result = path_query(cli.store(), a, b, WalkOptions(as_of=parse_as_of(as_of)))
+    options = WalkOptions(include_history=history, as_of=parse_as_of(as_of))
+    result = path_query(cli.store(), a, b, options)
     fmt = Format.JSON if json else fmt
     if fmt is Format.JSON:
         print_json(result.to_json())
