@@ -218,7 +218,14 @@ def root_cause_view(report: Any, limit: int | None = 10) -> Table:
         style="bold red" if found else "bold yellow",
     )
     table = Table(
-        "#", "score", "suspect", "evidence", title=title, show_lines=True, caption_justify="left"
+        "#",
+        "score",
+        "suspect",
+        "evidence",
+        title=title,
+        show_lines=True,
+        caption_justify="left",
+        min_width=len(title) + 4,  # no suspects: the verdict still reads on one line
     )
     shown = report.suspects if limit is None else report.suspects[:limit]
     # a ref is copied into the next command: keep it on one line, the evidence wraps instead
