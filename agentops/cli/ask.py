@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentops.cli.context import ModelOption, print_json, state, stderr
+from agentops.cli.context import (
+    FormatOption,
+    ModelOption,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    wants_json,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,14 +82,19 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     model: ModelOption = None,
     json: Annotated[
-        bool, typer.Option("--json", help="Print the transcript as JSON instead of the answer.")
+        bool,
+        typer.Option(
+            "--json", help="Print the transcript as JSON instead of the answer (--format json)."
+        ),
     ] = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Ask the agent a question about the lineage graph (read-only: it never changes anything)."""
     from agentops.agent.loop import answer_question
     from agentops.agent.tools import ToolContext
     from agentops.errors import UsageError
 
+    json = wants_json(json, fmt)
     if not question.strip():
         raise UsageError("the question is empty", hint='ask in quotes: agentops ask "why …?"')
     project = state(ctx).project
