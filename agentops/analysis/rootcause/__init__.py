@@ -59,6 +59,20 @@ EXEMPT_FROM_NOISE = {"serving-config", "eval-data", "alias"}
 PLAUSIBLE_SCORE = 0.3  # below this a change is benign: docs, tests, an appended batch
 
 
+def _known_at(store: LineageStore, versions: list[Version], as_of: datetime) -> list[Version]:
+    """The versions as they were known at `as_of`: registered by then, each with only the
+    incidents opened by then (a version that broke later was still the good one then)."""
+    from dataclasses import replace
+
+    refs = sorted({ref for version in versions for ref in version.incidents})
+    later = {node.ref for node in store.get_many(refs) if node.at is not None and node.at > as_of}
+    return [
+        replace(version, incidents=tuple(i for i in version.incidents if i not in later))
+        for version in versions
+        if version.model.at is None or version.model.at <= as_of
+    ]
+
+
 def _refuse_a_later_good(given: str, good: Version | None, bad: Version) -> None:
     """GOOD must come before BAD: the diff reads from good to bad, so a reversed pair would
     present the fix as the regression (and invent a cause for it)."""
@@ -104,6 +118,8 @@ def explain(
             f"{bad_version.model.at.isoformat()})",
             hint="give --as-of a time after BAD was registered, or leave it out",
         )
+    if as_of is not None:
+        versions = _known_at(store, versions, as_of)
     if good is not None:
         good_ref, _ = bad_target(store, store.resolve(good))
         known = [v for v in versions if v.ref == good_ref]
