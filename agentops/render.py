@@ -41,6 +41,11 @@ KIND_STYLE = {
 }
 
 
+def without_control(text: str) -> str:
+    """Untrusted multi-line text (a model's answer) with its lines kept and no terminal codes."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+
+
 def safe(text: object, limit: int = 120) -> str:
     """One line of untrusted text: no control characters, no newlines, bounded length."""
     line = _CONTROL.sub("", str(text).replace("\n", " ").replace("\r", " ").replace("\t", " "))

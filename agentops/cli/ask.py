@@ -112,8 +112,9 @@ def ask(
         from rich.markdown import Markdown
 
         from agentops.cli.context import stdout
+        from agentops.render import without_control
 
-        stdout().print(Markdown(answer.text))
+        stdout().print(Markdown(without_control(answer.text)))
     if answer.stop_reason != "end_turn":
         console.print(f"note: the answer stopped early ({answer.stop_reason})", style="yellow")
     console.print(_usage_line(answer, backend.offline), style="dim", markup=False)
