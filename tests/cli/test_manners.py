@@ -165,3 +165,24 @@ def test_ask_with_the_stub_prints_no_token_counts(
     assert code == 0 and "dataset:ratings@bbbbbbbbbbbb" in out
     assert "tool calls; saved as conv-" in err or "tool call; saved as conv-" in err
     assert "tokens" not in err
+
+
+def test_progress_is_a_live_status_on_a_terminal_and_plain_lines_otherwise() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from agentops.cli.context import progress
+
+    for is_terminal in (True, False):
+        written = StringIO()
+        console = Console(file=written, force_terminal=is_terminal, width=80)
+        with progress(console) as step:
+            step("building the sample project")
+            step("ingesting it")
+        if is_terminal:  # Rich's live status: cursor hidden, the phase drawn, then erased
+            shown = written.getvalue()
+            assert shown.startswith("\x1b[?25l") and "ingesting it" in shown
+            assert shown.endswith("\x1b[1A\x1b[2K")
+        else:
+            assert written.getvalue() == "building the sample project…\ningesting it…\n"
