@@ -125,3 +125,36 @@ def test_the_postmortem_has_one_go_live_and_runnable_commands(
     for words in commands:
         code, _, err = run(capsys, *words[1:])
         assert code == 0, (words, err)
+
+
+def test_plans_and_checklists_open_with_a_summary_in_plain_sentences(
+    scenario_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, plan, _ = run(capsys, "rollback", "plan", "INC-1003")
+    assert code == 0
+    decision = plan.splitlines()[2]
+    assert decision.startswith(
+        "**Roll back the model (alias move).** Roll back recsys from version 10 to version 9. "
+        "It undoes commit "
+    )
+    assert "(feature-code-bug): the target was built" in decision
+    assert plan.index("## In short") < plan.index("## Trigger and decision")
+    assert "- do: alias champion of model recsys: version 10 → version 9" in plan
+    code, checklist, _ = run(capsys, "checklist", "suggest", "INC-1003")
+    assert code == 0 and checklist.splitlines()[2].startswith("**In short:** ")
+    assert "test(s) would have caught this (`" in checklist.splitlines()[2]
+
+
+def test_ask_renders_markdown_on_a_terminal_and_streams_plain_text_when_piped(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    code, piped, _ = run(capsys, "ask", "what fed recsys/2?")
+    assert code == 0 and "**offline stub model**" in piped  # the text as written
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, shown, _ = run(capsys, "ask", "what fed recsys/2?")
+    assert code == 0 and "offline stub model" in shown
+    assert "**" not in shown and "`dataset:" not in shown  # rendered, not raw Markdown
+    assert "\x1b[" in shown  # styled for the terminal
