@@ -63,7 +63,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _usage_line(answer: Answer, offline: bool) -> str:
+def _usage_line(answer: Answer, offline: bool, saved: bool) -> str:
     usage = answer.usage
     tokens = (
         ""
@@ -71,9 +71,10 @@ def _usage_line(answer: Answer, offline: bool) -> str:
         else f", {usage.total_input:,} input tokens ({usage.cache_read_share:.0%} cache reads), "
         f"{usage.output_tokens:,} output"
     )
+    kept = f"saved as {answer.conversation_id}" if saved else "not saved: the store is read-only"
     return (
         f"{_count(answer.turns, 'model turn')}, {_count(len(answer.tool_calls), 'tool call')}"
-        f"{tokens}; saved as {answer.conversation_id}"
+        f"{tokens}; {kept}"
     )
 
 
@@ -104,7 +105,8 @@ def ask(
     context = ToolContext(project)
     as_markdown = not json and sys.stdout.isatty()
     printer = _Printer(console, stream_text=not json and not as_markdown)
-    answer = answer_question(question, context, backend, on_event=printer)
+    save = not project.store.read_only  # a read-only store still answers; it keeps nothing
+    answer = answer_question(question, context, backend, on_event=printer, save=save)
     printer.end_line()
     if json:
         print_json(answer.to_json())
@@ -117,4 +119,4 @@ def ask(
         stdout().print(Markdown(without_control(answer.text)))
     if answer.stop_reason != "end_turn":
         console.print(f"note: the answer stopped early ({answer.stop_reason})", style="yellow")
-    console.print(_usage_line(answer, backend.offline), style="dim", markup=False)
+    console.print(_usage_line(answer, backend.offline, save), style="dim", markup=False)

@@ -60,8 +60,9 @@ def _like_escape(text: str) -> str:
 class LineageStore:
     """A handle on one lineage database. Cheap to keep open; close it when done."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self._engine = engine
+        self.read_only = read_only  # opened read-only: queries work, writes are refused
 
     @property
     def url(self) -> str:
@@ -477,7 +478,7 @@ def open_store(url: str, *, create: bool = True) -> LineageStore:
             cursor.close()
 
     schema.ensure(engine, create=create and not read_only)
-    return LineageStore(engine)
+    return LineageStore(engine, read_only)
 
 
 def _sqlite_file(url: str) -> Path | None:

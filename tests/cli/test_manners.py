@@ -141,6 +141,8 @@ def test_a_read_only_store_answers_queries(
     read_only = f"sqlite:///{db}?mode=ro"
     code, out, _ = run(capsys, "--db", read_only, "lineage", "upstream", "recsys/2", "--json")
     assert code == 0 and sample.RUN2 in {n["ref"] for n in json.loads(out)["nodes"]}
+    code, out, err = run(capsys, "--db", read_only, "ask", "what fed recsys/2?", "--model", "stub")
+    assert code == 0 and sample.RUN2 in out and "not saved: the store is read-only" in err
     code, _, err = run(capsys, "--db", read_only, "graph", "load", "sample.jsonl")
     assert code == 1 and "readonly" in err  # writes are refused, with one line
     assert sqlite3.connect(db).execute("SELECT count(*) FROM nodes").fetchone() == (13,)
