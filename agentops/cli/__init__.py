@@ -37,6 +37,9 @@ from agentops.cli.rollback import rollback_app
 from agentops.cli.why import why
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
     from graph.ingest import IngestReport
 
 app = typer.Typer(
@@ -197,24 +200,28 @@ def demo(
     console = stderr()
     with progress(console) as step:
         built = build_demo(folder, scenario, on_step=step)
-        console.print(f"sample project: {built.root}", highlight=False, markup=False)
-        console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
-        if built.failed_sources:
-            console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
-            raise typer.Exit(1)
-        if not no_tui and is_interactive():
-            from agentops.cli.chat import open_chat
+    console.print(f"sample project: {built.root}", highlight=False, markup=False)
+    console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
+    if built.failed_sources:
+        console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
+        raise typer.Exit(1)
+    if not no_tui and is_interactive():
+        from agentops.cli.chat import open_chat
 
-            open_chat(built.root, incident=built.incident)
-        else:
-            if not no_tui:
-                console.print("not a terminal: printing the report instead of opening the chat")
+        open_chat(built.root, incident=built.incident)
+    else:
+        if not no_tui:
+            console.print("not a terminal: printing the report instead of opening the chat")
+        with progress(console) as step:  # the live status ends before the report prints
             step(f"analysing {built.incident}")
-            _print_demo_report(built.root, built.incident)
+            lineage, report = _demo_report(built.root, built.incident)
+        stdout().print(lineage)
+        stdout(fit=True).print(report)
     _print_next_steps(state(ctx).started_in, built.root, built.incident)
 
 
-def _print_demo_report(root: Path, incident: str) -> None:
+def _demo_report(root: Path, incident: str) -> tuple[Tree, Table]:
+    """The incident's lineage tree and its root-cause table, as `--no-tui` prints them."""
     from agentops.project import Project
     from agentops.render import lineage_tree, root_cause_view
     from graph.queries import WalkOptions, upstream
@@ -223,9 +230,7 @@ def _print_demo_report(root: Path, incident: str) -> None:
         store = project.store
         lineage = upstream(store, [incident], WalkOptions(depth=4))
         details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
-        report = project.explain(incident)
-    stdout().print(lineage_tree(lineage, details))
-    stdout(fit=True).print(root_cause_view(report))
+        return lineage_tree(lineage, details), root_cause_view(project.explain(incident))
 
 
 def _print_next_steps(started_in: Path, root: Path, incident: str) -> None:
