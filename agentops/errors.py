@@ -2,8 +2,9 @@
 
 An expected failure is the user's input or environment, not a bug: it carries a `message` (what
 went wrong, one line) and a `hint` (what to do next), and the CLI prints both on stderr and exits
-1, the TUI shows a notification, the agent's tools hand them to the model. Three roots, one per
-package, because `graph` and `knowledge` never import `agentops`:
+1 (2 for a `UsageError`: the command line asked for something that cannot be done), the TUI
+shows a notification, the agent's tools hand them to the model. Three roots, one per package,
+because `graph` and `knowledge` never import `agentops`:
 
     AgentOpsError             anything the assistant refuses (this module)
     ├── ProjectError          agentops.toml is unreadable or names something that is not there

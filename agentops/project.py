@@ -61,9 +61,17 @@ class Project:
     once, under a lock, and a result being computed is computed once for every caller.
     """
 
-    def __init__(self, settings: ProjectSettings, store: LineageStore | None = None) -> None:
-        """`store` is one opened elsewhere (a test's): used as is and left open by `close()`."""
+    def __init__(
+        self, settings: ProjectSettings, store: LineageStore | None = None, *, create: bool = True
+    ) -> None:
+        """`store` is one opened elsewhere (a test's): used as is and left open by `close()`.
+
+        `create=False` (the CLI's read commands) never creates a store: outside a project, with
+        no database named, that is an error instead of a new `.agentops/lineage.db` in
+        whatever folder the user happened to be in.
+        """
         self.settings = settings
+        self._create = create
         self._store = store
         self._owns_store = store is None
         self._store_lock = threading.Lock()
@@ -74,10 +82,12 @@ class Project:
         self._memo_lock = threading.Lock()
 
     @classmethod
-    def open(cls, start: Path | None = None, db_url: str | None = None) -> Project:
+    def open(
+        cls, start: Path | None = None, db_url: str | None = None, *, create: bool = True
+    ) -> Project:
         """The project around `start` (default: the current folder); `db_url` overrides its
         database (as `--db` does). Nothing is opened until it is used."""
-        return cls(load_settings(start, db_url))
+        return cls(load_settings(start, db_url), create=create)
 
     @classmethod
     def for_store(cls, store: LineageStore, knowledge_dirs: tuple[Path, ...] = ()) -> Project:
@@ -113,13 +123,26 @@ class Project:
                 from graph.store import open_store
 
                 try:
-                    self._store = open_store(self.settings.db_url)
+                    self._refuse_outside_a_project()
+                    self._store = open_store(self.settings.db_url, create=self._create)
                 except BaseException as exc:
                     self._store_error = exc
         if self._store_error is not None:
             raise self._store_error
         assert self._store is not None
         return self._store
+
+    def _refuse_outside_a_project(self) -> None:
+        settings = self.settings
+        if self._create or settings.db_given or settings.is_project:
+            return
+        from agentops.errors import ProjectError
+
+        raise ProjectError(
+            f"no agentops project here ({settings.root}) — run `agentops init` or use -C",
+            hint="-C DIR runs the command on the project in DIR (e.g. agentops -C agentops-demo "
+            "why INC-1003); --db URL names a store directly",
+        )
 
     def close(self) -> None:
         """Close the store if the project opened it."""

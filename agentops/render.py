@@ -14,7 +14,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from graph.attributes import CommitAttrs, DatasetAttrs, IncidentAttrs, RunAttrs, attrs_of
+from graph.attributes import (
+    CommitAttrs,
+    DatasetAttrs,
+    IncidentAttrs,
+    RunAttrs,
+    attrs_of,
+    metric_value,
+)
 
 if TYPE_CHECKING:
     from graph.diff import LineageDiff
@@ -32,6 +39,11 @@ KIND_STYLE = {
     "deploy": "bright_magenta",
     "incident": "red",
 }
+
+
+def without_control(text: str) -> str:
+    """Untrusted multi-line text (a model's answer) with its lines kept and no terminal codes."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
 
 
 def safe(text: object, limit: int = 120) -> str:
@@ -145,19 +157,50 @@ def diff_table(result: LineageDiff) -> Table:
     return table
 
 
-def node_panel(record: Mapping[str, Any]) -> Table:
-    """One node's attributes and direct edges as a two-column table (values shown as text)."""
-    import json
+def short_ref(ref: str) -> str:
+    """A ref as people read it: a commit by its first 10 hex digits (any 7+ still resolve)."""
+    kind, _, rest = ref.partition(":")
+    return f"commit:{rest[:10]}" if kind == "commit" else ref
 
+
+def attribute_text(value: Any) -> str:
+    """An attribute value for reading: a mapping as one `key value` line per leaf (nested keys
+    dotted), numbers to 6 significant digits, lists comma-separated, nothing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, Mapping):
+        return "\n".join(f"{key}  {text}" for key, text in _leaves(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(attribute_text(v) for v in value)
+    return str(value)
+
+
+def _leaves(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    leaves: list[tuple[str, str]] = []
+    for key, value in sorted(mapping.items()):
+        if isinstance(value, Mapping) and value:
+            leaves.extend(_leaves(value, f"{prefix}{key}."))
+        else:
+            leaves.append((f"{prefix}{key}", attribute_text(value)))
+    return leaves
+
+
+def node_panel(record: Mapping[str, Any]) -> Table:
+    """One node's attributes and direct edges as a two-column table; a mapping attribute
+    (metrics, params, tags) is one line per key, so nothing is cut off mid-JSON."""
     table = Table(show_header=False, title=Text(safe(record["ref"], 200), style="bold"))
-    table.add_column(style="dim")
-    table.add_column()
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("kind", record["kind"])
     table.add_row("time", str(record["source_time"] or ""))
     table.add_row("first seen", str(record["first_seen"] or ""))
     for key, value in sorted(record["attrs"].items()):
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        table.add_row(Text(safe(key, 60)), Text(safe(shown, 300)))
+        if key == "metrics" and isinstance(value, Mapping):  # each metric's last value only
+            value = {name: metric_value(stored) for name, stored in value.items()}
+        lines = attribute_text(value).splitlines() or [""]
+        table.add_row(Text(safe(key, 60)), Text("\n".join(safe(line, 300) for line in lines)))
     for edge in record["in"]:
         table.add_row("← " + edge["kind"], Text(safe(edge["src"], 200)))
     for edge in record["out"]:
@@ -165,22 +208,43 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     return table
 
 
-def root_cause_view(report: Any, limit: int = 10) -> Table:
-    """The verdict as the title, one row per suspect with its evidence underneath."""
+def root_cause_view(report: Any, limit: int | None = 10) -> Table:
+    """The verdict as the title, one row per suspect (`limit` of them; None: all) with its
+    evidence underneath, and a caption saying what was left out and how to see it."""
     found = report.verdict == "cause-found"
+    if found:
+        verdict = "cause found"
+    elif report.good is None:
+        verdict = "no earlier version to compare with"
+    else:
+        verdict = "no change in the lineage explains this"
     title = Text(
-        f"{report.bad} vs {report.good or '(no good version)'}: "
-        + ("cause found" if found else "no change in the lineage explains this"),
+        f"{report.bad} vs {report.good or '(nothing earlier)'}: {verdict}",
         style="bold red" if found else "bold yellow",
     )
-    table = Table("#", "score", "card", "changed", "evidence", title=title, show_lines=True)
-    for suspect in report.suspects[:limit]:
+    table = Table(
+        "#",
+        "score",
+        "suspect",
+        "evidence",
+        title=title,
+        show_lines=True,
+        caption_justify="left",
+        min_width=len(title) + 4,  # no suspects: the verdict still reads on one line
+    )
+    shown = report.suspects if limit is None else report.suspects[:limit]
+    # a ref is copied into the next command: keep it on one line, the evidence wraps instead
+    table.columns[2].min_width = min(48, max((len(short_ref(s.ref)) for s in shown), default=8))
+    table.columns[2].overflow = "fold"
+    for suspect in shown:
         mark = "bold" if suspect.is_cause else "dim"
+        changed = Text(safe(short_ref(suspect.ref), 80), style=mark)
+        if suspect.card:
+            changed.append("\n" + suspect.card, style="italic")
         table.add_row(
             str(suspect.rank),
             Text(f"{suspect.score:.2f}", style=mark),
-            suspect.card or "",
-            Text(safe(suspect.ref, 80), style=mark),
+            changed,
             Text("\n".join(safe(e, 110) for e in [suspect.summary, *suspect.evidence[:4]])),
         )
     notes = list(report.notes)
@@ -190,6 +254,11 @@ def root_cause_view(report: Any, limit: int = 10) -> Table:
             0,
             f"symptom: {s.metric} {s.baseline:.4g} → {s.observed:.4g} "
             f"({s.relative_change:+.1%}, from the {s.source})",
+        )
+    if len(shown) < len(report.suspects):
+        notes.append(
+            f"{len(report.suspects) - len(shown)} more suspect(s) not shown "
+            f"(showing {len(shown)} of {len(report.suspects)}): --all shows every one"
         )
     table.caption = Text("\n".join(safe(n, 200) for n in notes))
     return table

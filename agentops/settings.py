@@ -26,6 +26,12 @@ class ProjectSettings:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     classify: dict[str, list[str]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    db_given: bool = False  # the URL came from --db, AGENTOPS_DB_URL or agentops.toml
+
+    @property
+    def is_project(self) -> bool:
+        """Whether `root` holds agentops.toml or .agentops/ (else it is just the start folder)."""
+        return is_project_root(self.root)
 
     @property
     def config_path(self) -> Path:
@@ -36,11 +42,15 @@ class ProjectSettings:
         return self.root / STATE_DIR
 
 
+def is_project_root(folder: Path) -> bool:
+    return (folder / CONFIG_FILE).is_file() or (folder / STATE_DIR).is_dir()
+
+
 def find_root(start: Path) -> Path:
     """The nearest folder at or above `start` holding agentops.toml or .agentops/, else `start`."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file() or (folder / STATE_DIR).is_dir():
+        if is_project_root(folder):
             return folder
     return start
 
@@ -87,6 +97,7 @@ def load_settings(start: Path | None = None, db_url: str | None = None) -> Proje
         sources=dict(raw.get("sources", {})),
         classify=dict(raw.get("classify", {})),
         raw=raw,
+        db_given=url is not None,
     )
 
 

@@ -16,7 +16,16 @@ import typer
 from agentops.cli.ask import ask
 from agentops.cli.chat import chat
 from agentops.cli.checklist import checklist_app
-from agentops.cli.context import print_json, state, stderr, stdout
+from agentops.cli.context import (
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    stdout,
+    wants_json,
+)
 from agentops.cli.dump import graph_app
 from agentops.cli.export import export_app
 from agentops.cli.incident import incident_app
@@ -29,6 +38,9 @@ from agentops.cli.rollback import rollback_app
 from agentops.cli.why import why
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
     from graph.ingest import IngestReport
 
 app = typer.Typer(
@@ -54,9 +66,48 @@ app.command(cls=McpCommand)(mcp)
 app.command("postmortem")(postmortem)
 
 
+CREATING_COMMANDS = frozenset({"init", "ingest", "sync", "demo"})
+"""The commands that may create a lineage store; every other one only reads an existing one."""
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"agentops {version('agentops')}")
+        raise typer.Exit
+
+
+def _enter_folder(ctx: typer.Context, folder: Path | None) -> None:
+    """Run as if started in `folder` (like `git -C`), back where it was when the command ends."""
+    if folder is None:
+        return
+    import os
+
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder", param_hint="-C")
+    before = Path.cwd()
+    os.chdir(folder)
+    ctx.call_on_close(lambda: os.chdir(before))
+
+
 @app.callback()
 def _global_options(
     ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "-C",
+            metavar="DIR",
+            help="Run as if agentops was started in DIR (like git -C): the project there.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+        ),
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option(
@@ -65,8 +116,11 @@ def _global_options(
         ),
     ] = None,
 ) -> None:
-    state(ctx).db = db
-    ctx.call_on_close(state(ctx).close)
+    _enter_folder(ctx, directory)
+    cli = state(ctx)
+    cli.db = db
+    cli.create = ctx.invoked_subcommand in CREATING_COMMANDS
+    ctx.call_on_close(cli.close)
 
 
 @app.command()
@@ -84,12 +138,12 @@ def init(ctx: typer.Context) -> None:
 
 @app.command()
 def status(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputFormat.TEXT
 ) -> None:
     """How many nodes and edges of each kind the lineage store holds."""
     store = state(ctx).store()
     counts = store.counts()
-    if json:
+    if wants_json(json, fmt):
         print_json({"db": store.url, "nodes": counts.nodes, "edges": counts.edges})
         return
     from agentops.render import counts_table
@@ -100,9 +154,7 @@ def status(
 
 
 @app.command()
-def sync(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
-) -> None:
+def sync(ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputFormat.TEXT) -> None:
     """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
     console = stderr()
     with console.status("syncing…") as status:
@@ -120,7 +172,7 @@ def sync(
         outcomes = state(ctx).project.sync(started, done)
     if not outcomes:
         console.print("no sources declared in agentops.toml: add [sources.git] and others")
-    if json:
+    if wants_json(json, fmt):
         print_json({"sources": [outcome.to_json() for outcome in outcomes]})
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
@@ -128,8 +180,12 @@ def sync(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     folder: Annotated[
-        Path | None, typer.Option("--dir", help="Build here (default: a new temp folder).")
+        Path | None,
+        typer.Option(
+            "--dir", help="Build here (default: ./agentops-demo; an earlier demo is reused)."
+        ),
     ] = None,
     scenario: Annotated[
         str | None,
@@ -140,37 +196,61 @@ def demo(
     ] = False,
 ) -> None:
     """Build a sample ML project with an incident, ingest it, and investigate it."""
+    from agentops.cli.context import is_interactive, progress
     from agentops.demo import build_demo
 
     console = stderr()
-    with console.status("starting…") as status:
-        built = build_demo(folder, scenario, on_step=status.update)
+    with progress(console) as step:
+        built = build_demo(folder, scenario, on_step=step)
     console.print(f"sample project: {built.root}", highlight=False, markup=False)
     console.print(f"incident: {built.incident} (scenario {built.scenario})", highlight=False)
     if built.failed_sources:
         console.print(f"[red]ingest failed for: {', '.join(built.failed_sources)}[/]")
         raise typer.Exit(1)
-    if not no_tui:
+    if not no_tui and is_interactive():
         from agentops.cli.chat import open_chat
 
         open_chat(built.root, incident=built.incident)
-        return
+    else:
+        if not no_tui:
+            console.print("not a terminal: printing the report instead of opening the chat")
+        with progress(console) as step:  # the live status ends before the report prints
+            step(f"analysing {built.incident}")
+            lineage, report = _demo_report(built.root, built.incident)
+        stdout().print(lineage)
+        stdout(fit=True).print(report)
+    _print_next_steps(state(ctx).started_in, built.root, built.incident)
+
+
+def _demo_report(root: Path, incident: str) -> tuple[Tree, Table]:
+    """The incident's lineage tree and its root-cause table, as `--no-tui` prints them."""
     from agentops.project import Project
     from agentops.render import lineage_tree, root_cause_view
     from graph.queries import WalkOptions, upstream
 
-    with Project.open(built.root) as project:
+    with Project.open(root) as project:
         store = project.store
-        lineage = upstream(store, [built.incident], WalkOptions(depth=4))
+        lineage = upstream(store, [incident], WalkOptions(depth=4))
         details = {node.ref: node for node in store.get_many([n.ref for n in lineage.nodes])}
-        out = stdout()
-        out.print(lineage_tree(lineage, details))
-        out.print(root_cause_view(project.explain(built.incident)))
-    console.print(
-        f"next: cd {built.root} && agentops chat (or agentops why {built.incident})",
-        highlight=False,
-        markup=False,
-    )
+        return lineage_tree(lineage, details), root_cause_view(project.explain(incident))
+
+
+def _print_next_steps(started_in: Path, root: Path, incident: str) -> None:
+    """Commands that work pasted as printed, in the folder the user ran `demo` from."""
+    import os
+    import shlex
+
+    folder = Path(os.path.relpath(root, started_in)) if root.is_relative_to(started_in) else root
+    # `uv run` put agentops on this process's PATH only: the user's shell needs it again
+    command = (
+        "uv run " if os.environ.get("UV") else ""
+    ) + f"agentops -C {shlex.quote(str(folder))}"
+    short = incident.removeprefix("incident:")
+    lines = ["next, from this folder:"] + [
+        f"  {command} {words}"
+        for words in (f"why {short}", "chat", f"rollback plan {short}", f"postmortem {short}")
+    ]
+    stderr().print("\n".join(lines), highlight=False, markup=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,11 +274,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except expected_errors() as exc:
+        from agentops.errors import UsageError
+
         console = stderr()
         console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
         if exc.hint:
             console.print(f"hint: {exc.hint}", markup=False, highlight=False)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     return result if isinstance(result, int) else 0
 
 

@@ -48,4 +48,12 @@ def chat(
     ] = None,
 ) -> None:
     """Investigate in a terminal chat: streamed answers, lineage, suspects, plans, postmortem."""
+    from agentops.cli.context import is_interactive
+    from agentops.errors import UsageError
+
+    if not is_interactive():
+        raise UsageError(
+            "agentops chat needs a terminal on stdin and stdout",
+            hint='for one answer without a terminal use `agentops ask "QUESTION"`',
+        )
     open_chat(state(ctx).project, incident=incident, model=model)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +29,8 @@ class CliState:
     """Global options, turned into the project (settings, store, cards) when a command needs it."""
 
     db: str | None = None
+    started_in: Path = field(default_factory=Path.cwd)  # before -C: where printed paths start
+    create: bool = False  # whether the command may create the store (init, ingest, sync, …)
     _project: Project | None = None
 
     @property
@@ -34,7 +39,7 @@ class CliState:
         if self._project is None:
             from agentops.project import Project
 
-            self._project = Project.open(db_url=self.db)
+            self._project = Project.open(db_url=self.db, create=self.create)
         return self._project
 
     @property
@@ -57,18 +62,39 @@ def state(ctx: typer.Context) -> CliState:
 
 
 PIPE_WIDTH = 1000  # piped output is for grep and files: never crop a line to 80 columns
+PEOPLE_WIDTH = 100  # a report read or pasted somewhere (an issue, a chat): fits a normal window
 
 
-def stdout() -> Console:
+def stdout(fit: bool = False) -> Console:
+    """The console for data. `fit`: a table people read, wrapped to the terminal's width on a
+    terminal and to PEOPLE_WIDTH columns when piped, rather than one 165-column line."""
     from rich.console import Console
 
-    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+    if sys.stdout.isatty():
+        return Console(soft_wrap=not fit)
+    return Console(soft_wrap=not fit, width=PEOPLE_WIDTH if fit else PIPE_WIDTH)
 
 
 def stderr() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, soft_wrap=True)
+
+
+def is_interactive() -> bool:
+    """Whether a person is at a terminal on both ends: the only case a full-screen UI may start."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Callable[[str], None]]:
+    """Tell each phase of long work as it starts: a live status line on a terminal, one plain
+    line per phase otherwise (a CI log, a file), so a slow step is never silent."""
+    if console.is_terminal:
+        with console.status("starting…") as status:
+            yield status.update
+        return
+    yield lambda phase: console.print(phase + "…", markup=False, highlight=False)
 
 
 def print_json(data: Any) -> None:
@@ -96,6 +122,22 @@ ModelOption = Annotated[
         "agentops.toml, a current Sonnet; the stub when ANTHROPIC_API_KEY is not set).",
     ),
 ]
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="text (for people) or json (for scripts).")
+]
+
+
+def wants_json(json: bool, fmt: OutputFormat) -> bool:
+    """`--json` is kept as the shorthand of `--format json`."""
+    return json or fmt is OutputFormat.JSON
 
 
 def emit_text(text: str, out: Path | None) -> None:

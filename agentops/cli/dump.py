@@ -44,7 +44,9 @@ def load(
     """Load nodes and edges (idempotent; one transaction: a bad line loads nothing)."""
     from graph.export.dump import load as load_graph
 
-    store = state(ctx).store()
+    cli = state(ctx)
+    cli.create = True  # loading a dump is how a new store (e.g. on PostgreSQL) is filled
+    store = cli.store()
     if file == "-":
         result = load_graph(store, sys.stdin)
     else:

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentops.cli.context import CliState, print_json, state, stderr, stdout
+from agentops.cli.context import (
+    CliState,
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    stdout,
+    wants_json,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -16,7 +26,6 @@ if TYPE_CHECKING:
 
 incident_app = typer.Typer(help="Open, list, show and close incidents.", no_args_is_help=True)
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 IncidentArg = Annotated[str, typer.Argument(help="Incident id or ref (INC-1042).")]
 
 
@@ -68,7 +77,8 @@ def open_command(
     incident_id: Annotated[
         str | None, typer.Option("--id", help="Incident id (default: next free INC-<n>).")
     ] = None,
-    json: Json = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Open an incident: writes incidents/<id>.json and adds it to the graph."""
     from agentops.analysis.incidents import Incident
@@ -87,7 +97,7 @@ def open_command(
         folder=folder,
     )
     incident = Incident.from_node(node)
-    if json:
+    if wants_json(json, fmt):
         print_json(incident.to_json())
     else:
         stdout().print(incident.ref, markup=False, highlight=False)
@@ -103,13 +113,14 @@ def open_command(
 def list_command(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", help="Closed incidents too.")] = False,
-    json: Json = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Incidents, newest first (open ones unless --all)."""
     from agentops.analysis.incidents import list_incidents
 
     incidents = list_incidents(state(ctx).store(), include_closed=show_all)
-    if json:
+    if wants_json(json, fmt):
         print_json({"incidents": [incident.to_json() for incident in incidents]})
         return
     if not incidents:
@@ -119,12 +130,17 @@ def list_command(
 
 
 @incident_app.command("show")
-def show_command(ctx: typer.Context, incident: IncidentArg, json: Json = False) -> None:
+def show_command(
+    ctx: typer.Context,
+    incident: IncidentArg,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
+) -> None:
     """One incident: its symptom, what it affects, and the lineage behind it."""
     from agentops.analysis.incidents import show_incident
 
     view = show_incident(state(ctx).store(), incident)
-    if json:
+    if wants_json(json, fmt):
         print_json(view.to_json())
         return
     _print_view(view)
@@ -138,14 +154,15 @@ def close_command(
     resolution: Annotated[
         str | None, typer.Option("--resolution", help="What fixed it, in a sentence.")
     ] = None,
-    json: Json = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Close an incident: sets closed_at (and resolution) in its file and in the graph."""
     cli = state(ctx)
     closed = cli.project.close_incident(
         incident, at=_time(at, "--at"), resolution=resolution, paths=incident_paths(cli)
     )
-    if json:
+    if wants_json(json, fmt):
         print_json(closed.to_json())
     else:
         stdout().print(closed.ref, markup=False, highlight=False)

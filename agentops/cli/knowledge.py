@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from agentops.cli.context import FormatOption, JsonFlag, OutputFormat, wants_json
 from knowledge.card import CardKind
 from knowledge.errors import CardError, KnowledgeError
 
@@ -33,8 +34,6 @@ knowledge_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
-
 
 def team_folders(project_dir: Path | None = None) -> list[Path]:
     """The team card folders from ``agentops.toml``'s top-level ``knowledge = [...]`` list.
@@ -52,13 +51,14 @@ def list_cards(
     kind: Annotated[
         CardKind | None, typer.Option("--kind", "-k", help="Only cards of this kind.")
     ] = None,
-    as_json: JsonOption = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """List the cards in effect (team cards replace built-ins with the same id)."""
     with _reported_errors():
         library = _library()
         cards = library.by_kind(kind) if kind is not None else library.cards
-    if as_json:
+    if wants_json(json, fmt):
         _print_json([_summary(card) for card in cards])
         return
     from rich.table import Table
@@ -76,12 +76,13 @@ def list_cards(
 @knowledge_app.command("show")
 def show_card(
     card_id: Annotated[str, typer.Argument(metavar="ID", help="Card id, e.g. null-spike.")],
-    as_json: JsonOption = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Show one card: its fields and its text."""
     with _reported_errors():
         card = _library().get(card_id)
-    if as_json:
+    if wants_json(json, fmt):
         _print_json(card.to_dict())
         return
     _render_card(_stdout(), card)
@@ -91,12 +92,13 @@ def show_card(
 def search_cards(
     query: Annotated[str, typer.Argument(help="Keywords, e.g. 'column renamed upstream'.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most hits to show.")] = 5,
-    as_json: JsonOption = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Search the cards by keywords (BM25 over title, tags and text), best match first."""
     with _reported_errors():
         hits = _library().search(query, limit=limit)
-    if as_json:
+    if wants_json(json, fmt):
         _print_json([hit.to_dict() for hit in hits])
         return
     if not hits:
@@ -126,7 +128,8 @@ def check_cards(
             "or the built-in cards if it lists none."
         ),
     ] = None,
-    as_json: JsonOption = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Validate a folder of cards; exit 1 if any card has an error."""
     from knowledge.check import check_builtin, check_folder
@@ -147,7 +150,7 @@ def check_cards(
             problems = check_builtin()
             checked.append("built-in cards")
     errors = [problem for problem in problems if problem.is_error]
-    if as_json:
+    if wants_json(json, fmt):
         _print_json(
             {
                 "ok": not errors,

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentops.cli.context import CliState, parse_as_of, print_json, state, stdout
+from agentops.cli.context import (
+    CliState,
+    FormatOption,
+    OutputFormat,
+    parse_as_of,
+    print_json,
+    state,
+    stdout,
+    wants_json,
+)
 from agentops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -164,6 +173,7 @@ def path(
     ctx: typer.Context,
     src: Annotated[str, typer.Argument(help="From this ref…")],
     dst: Annotated[str, typer.Argument(help="…to this one (either order).")],
+    history: History = False,
     as_of: AsOf = None,
     json: Json = False,
     fmt: Fmt = Format.TREE,
@@ -177,9 +187,8 @@ def path(
 
     cli = state(ctx)
     a, b = _resolve(cli, [src, dst])
-    result = path_query(
-        cli.store(), a, b, WalkOptions(as_of=parse_as_of(as_of), commit_history=True)
-    )
+    options = WalkOptions(include_history=history, as_of=parse_as_of(as_of), commit_history=True)
+    result = path_query(cli.store(), a, b, options)
     fmt = Format.JSON if json else fmt
     if fmt is Format.JSON:
         print_json(result.to_json())
@@ -199,6 +208,7 @@ def diff(
     b: Annotated[str, typer.Argument(help="The later (bad) side.")],
     as_of: AsOf = None,
     json: Json = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """What differs between the upstream lineage of two nodes, and in code between them."""
     from graph.diff import diff as diff_query
@@ -206,7 +216,7 @@ def diff(
     cli = state(ctx)
     ref_a, ref_b = _resolve(cli, [a, b])
     result = diff_query(cli.store(), ref_a, ref_b, parse_as_of(as_of))
-    if json:
+    if wants_json(json, fmt):
         print_json(result.to_json())
         return
     from agentops.render import code_diff_tables, diff_table
@@ -219,7 +229,9 @@ def diff(
 
 
 @lineage_app.command()
-def show(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
+def show(
+    ctx: typer.Context, refs: Refs, json: Json = False, fmt: FormatOption = OutputFormat.TEXT
+) -> None:
     """A node's attributes and its direct edges."""
     cli = state(ctx)
     store = cli.store()
@@ -238,11 +250,11 @@ def show(ctx: typer.Context, refs: Refs, json: Json = False) -> None:
         }
         for node in nodes
     ]
-    if json:
+    if wants_json(json, fmt):
         print_json({"nodes": records})
         return
     from agentops.render import node_panel
 
-    console = stdout()
+    console = stdout(fit=True)
     for record in records:
         console.print(node_panel(record))

@@ -6,7 +6,6 @@ inside the command; `--help` lists the tools from the registry, which is cheap t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import click
@@ -14,7 +13,7 @@ import typer
 from typer.core import TyperCommand
 
 from agentops.cli.context import state
-from agentops.errors import UsageError
+from agentops.errors import AgentOpsError
 
 DEFAULT_PORT = 8765
 
@@ -46,37 +45,27 @@ def mcp(
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="HTTP port (0: any free one).")
     ] = DEFAULT_PORT,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--project-dir",
-            "-C",
-            help="Serve the project in this folder (default: the current one).",
-        ),
-    ] = None,
 ) -> None:
-    """Serve this project's lineage and knowledge to coding agents over MCP (stdio by default)."""
-    if project_dir is not None and not project_dir.is_dir():
-        raise UsageError(
-            f"-C {project_dir}: not a folder", hint="give the folder of an agentops project"
-        )
-    from agentops.mcp.server import bind, http_url, log, make_server, serve_http, serve_stdio
-    from agentops.project import Project
+    """Serve this project's lineage and knowledge to coding agents over MCP (stdio by default).
 
-    with Project.open(project_dir, db_url=state(ctx).db) as project:
-        server = make_server(project)
-        if not http:
-            serve_stdio(server)
-            return
-        try:
-            sock = bind(port)
-        except OSError as exc:
-            raise UsageError(
-                f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})",
-                hint="pick another port, or --port 0 for any free one",
-            ) from None
-        log(f"serving {project.settings.root} at {http_url(sock)}")
-        try:
-            serve_http(server, sock)
-        finally:
-            sock.close()
+    The project is the one of the current folder, or of `agentops -C DIR mcp`.
+    """
+    from agentops.mcp.server import bind, http_url, log, make_server, serve_http, serve_stdio
+
+    project = state(ctx).project  # closed with the command (the CLI closes its state)
+    server = make_server(project)
+    if not http:
+        serve_stdio(server)
+        return
+    try:
+        sock = bind(port)
+    except OSError as exc:
+        raise AgentOpsError(
+            f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})",
+            hint="pick another port, or --port 0 for any free one",
+        ) from None
+    log(f"serving {project.settings.root} at {http_url(sock)}")
+    try:
+        serve_http(server, sock)
+    finally:
+        sock.close()

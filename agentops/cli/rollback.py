@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from agentops.cli.context import print_json, state, stderr, stdout
+from agentops.cli.context import (
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    stdout,
+    wants_json,
+)
 from agentops.errors import UsageError
 
 rollback_app = typer.Typer(
@@ -24,8 +33,11 @@ def plan_command(
         str | None,
         typer.Option("--to", help="Roll back to this version (default: chosen from the lineage)."),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print the plan as JSON (same as --format json).")
+    ] = False,
     md: Annotated[bool, typer.Option("--md", help="Print the plan as Markdown (default).")] = False,
+    fmt: FormatOption = OutputFormat.TEXT,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Also write the plan to this file (JSON if it ends in .json)."),
@@ -35,6 +47,7 @@ def plan_command(
     good, compatibility, the exact alias move, canary gates, verification, undo, follow-ups."""
     from agentops.analysis.atomic_write import write_atomic
 
+    json = wants_json(json, fmt)
     if json and md:
         raise UsageError("--json and --md exclude each other", hint="pick one output format")
     project = state(ctx).project
@@ -77,7 +90,8 @@ def apply_command(
             "[sources.mlflow] tracking_uri in agentops.toml).",
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Move the MLflow alias as the plan says (after checking it still points where the plan
     saw it) and record the move in the lineage graph. Refuses without --yes."""
@@ -99,7 +113,7 @@ def apply_command(
         console.print("nothing changed: add --yes to apply", style="red")
         raise typer.Exit(1)
     result = project.apply_rollback(loaded, uri)
-    if json:
+    if wants_json(json, fmt):
         print_json(result.to_json())
     console.print(f"changed: {result.move.describe()}", markup=False, highlight=False)
     if result.recorded:

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from agentops.cli.context import parse_as_of, print_json, state, stdout
+from agentops.cli.context import (
+    FormatOption,
+    JsonFlag,
+    OutputFormat,
+    parse_as_of,
+    print_json,
+    state,
+    stdout,
+    wants_json,
+)
 
 
 def why(
@@ -18,14 +27,16 @@ def why(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Analyse the graph as it was at this time.")
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Suspects to show.")] = 10,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every suspect.")] = False,
 ) -> None:
     """Rank every change between the last good version and BAD, with evidence and a verdict."""
     report = state(ctx).project.explain(bad, good, parse_as_of(as_of))
-    if json:
+    if wants_json(json, fmt):
         print_json(report.to_json())
         return
     from agentops.render import root_cause_view
 
-    stdout().print(root_cause_view(report, limit))
+    stdout(fit=True).print(root_cause_view(report, None if show_all else limit))

@@ -8,6 +8,7 @@ nothing).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,8 +60,9 @@ def _like_escape(text: str) -> str:
 class LineageStore:
     """A handle on one lineage database. Cheap to keep open; close it when done."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self._engine = engine
+        self.read_only = read_only  # opened read-only: queries work, writes are refused
 
     @property
     def url(self) -> str:
@@ -451,19 +453,34 @@ def _edge_params(edge: Edge, ids: dict[str, int], now: int) -> dict[str, Any]:
     }
 
 
-def open_store(url: str) -> LineageStore:
-    """Open (and on first use create) the store at a SQLAlchemy URL.
+def open_store(url: str, *, create: bool = True) -> LineageStore:
+    """Open (and, with `create`, on first use create) the store at a SQLAlchemy URL.
 
     SQLite gets WAL and a busy timeout so the CLI, the TUI and a CI job can share one file.
-    A store written by a newer agentops is refused rather than misread.
+    A store written by a newer agentops is refused rather than misread. `create=False` (what
+    the read commands ask for) never makes a file or a table: a missing store is an error.
+    A SQLite file this user cannot write, or a URL asking `mode=ro`, opens read-only, so a
+    shared or archived store can still be queried.
     """
     from sqlalchemy import create_engine, event
     from sqlalchemy.exc import SQLAlchemyError
 
     from graph.store import schema
 
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    read_only = False
+    if (path := _sqlite_file(url)) is not None:
+        read_only = "mode=ro" in url.partition("?")[2] or (
+            path.exists() and not os.access(path, os.W_OK)
+        )
+        if not path.exists():
+            if not create or read_only:
+                raise StoreError(
+                    f"no lineage store at {path}",
+                    hint="run `agentops init` and `agentops sync` (or `agentops ingest …`) first",
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            url = _read_only_url(path)
     try:
         engine = create_engine(url)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -476,10 +493,32 @@ def open_store(url: str) -> LineageStore:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            if not read_only:  # the journal mode is stored in the file: setting it writes
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-    schema.ensure(engine)
-    return LineageStore(engine)
+    schema.ensure(engine, create=create and not read_only)
+    return LineageStore(engine, read_only)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory ones)."""
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return None
+    location = url.removeprefix("sqlite:///").partition("?")[0]
+    return Path(location.removeprefix("file:"))
+
+
+def _read_only_url(path: Path) -> str:
+    """A URL opening `path` read-only through SQLite's URI filenames.
+
+    A WAL database needs its `-shm` file, which SQLite creates beside it: in a folder this user
+    cannot write, the file is opened `immutable` instead (nothing else can be writing it for
+    this user to see, and SQLite then takes no locks).
+    """
+    from urllib.parse import quote
+
+    immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+    return f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro{immutable}&uri=true"

@@ -17,13 +17,19 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
-def ensure(engine: Engine) -> int:
-    """Create missing tables, record the schema version, and return it."""
+def ensure(engine: Engine, *, create: bool = True) -> int:
+    """Create missing tables (unless `create` is false: then a store without them is an
+    error), record the schema version, and return it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
         stored = _stored_version(engine)
         if stored is None:
+            if not create:
+                raise StoreError(
+                    f"no lineage store at {engine.url.render_as_string()}: it has no tables",
+                    hint="run `agentops init` and `agentops sync` (or `agentops ingest …`) first",
+                )
             stored = _create(engine)
         if engine.dialect.name == "sqlite":
             _drop_planner_statistics(engine)

@@ -27,7 +27,7 @@ def test_demo_refuses_a_folder_with_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    assert main(["demo", "--dir", str(tmp_path), "--no-tui"]) == 1
+    assert main(["demo", "--dir", str(tmp_path), "--no-tui"]) == 2
     assert "is not empty" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
@@ -35,5 +35,5 @@ def test_demo_refuses_a_folder_with_files(
 def test_demo_rejects_an_unknown_scenario(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--dir", str(tmp_path / "d"), "--scenario", "nope", "--no-tui"]) == 1
+    assert main(["demo", "--dir", str(tmp_path / "d"), "--scenario", "nope", "--no-tui"]) == 2
     assert "unknown scenario 'nope'" in capsys.readouterr().err

@@ -7,30 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from agentops.cli import main
-from graph.export.dump import dump
 from graph.store import LineageStore
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: SimpleNamespace) -> Path:
-    """A project folder whose store holds the sample graph, loaded through the CLI."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
-    from graph.store import open_store
-
-    with open_store(f"sqlite:///{tmp_path / 'seed.db'}") as seed:
-        seed.upsert(*sample.graph())
-        with (tmp_path / "sample.jsonl").open("w") as out:
-            dump(seed, out)
-    assert main(["init"]) == 0
-    assert main(["graph", "load", "sample.jsonl"]) == 0
-    return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.conftest import run
 
 
 def test_status_json_shape(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,11 +93,11 @@ def test_as_of_on_the_command_line(project: Path, capsys: pytest.CaptureFixture[
     [
         (["lineage", "upstream", "recsys/9"], 1, "error: no node matches 'recsys/9'"),
         (["lineage", "upstream", "ratings"], 1, "error: 'ratings' is ambiguous"),
-        (["lineage", "upstream", "recsys/2", "--kind", "modle"], 1, "'modle' is not a valid"),
-        (["lineage", "upstream", "recsys/2", "--as-of", "yesterday"], 1, "--as-of 'yesterday'"),
+        (["lineage", "upstream", "recsys/2", "--kind", "modle"], 2, "'modle' is not a valid"),
+        (["lineage", "upstream", "recsys/2", "--as-of", "yesterday"], 2, "--as-of 'yesterday'"),
         (["lineage", "upstream", "recsys/2", "--depth", "-1"], 2, "Invalid value"),
         (["lineage", "frobnicate"], 2, "No such command"),
-        (["graph", "load", "missing.jsonl"], 1, "error: no such file: missing.jsonl"),
+        (["graph", "load", "missing.jsonl"], 2, "error: no such file: missing.jsonl"),
     ],
 )
 def test_bad_input_is_one_line_and_an_exit_code(

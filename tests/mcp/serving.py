@@ -22,8 +22,10 @@ AGENTOPS = str(Path(sys.executable).parent / "agentops")
 START_TIMEOUT = 60  # a loaded CI machine; the server itself answers in about a second
 
 
-def agentops_mcp(*args: str) -> list[str]:
-    return [AGENTOPS, "mcp", *args]
+def agentops_mcp(*args: str, project: Path | None = None) -> list[str]:
+    """`agentops [-C PROJECT] mcp ARGS…`."""
+    folder = ["-C", str(project)] if project is not None else []
+    return [AGENTOPS, *folder, "mcp", *args]
 
 
 @asynccontextmanager
@@ -65,7 +67,7 @@ def free_port() -> int:
 def http_server(root: Path, port: int) -> Iterator[str]:
     """`agentops mcp --http --port PORT` on `root`; yields its URL once it says it serves."""
     process = subprocess.Popen(
-        agentops_mcp("--http", "--port", str(port), "-C", str(root)),
+        agentops_mcp("--http", "--port", str(port), project=root),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

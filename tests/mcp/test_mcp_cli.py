@@ -35,14 +35,11 @@ def test_help_lists_every_tool(tmp_path: Path) -> None:
     assert "agentops://knowledge/<id>" in done.stdout
 
 
-def test_a_missing_project_folder_is_one_line(tmp_path: Path) -> None:
-    done = run(agentops_mcp("-C", str(tmp_path / "nope")), tmp_path)
-    assert done.returncode == 1
+def test_a_missing_project_folder_is_a_usage_error(tmp_path: Path) -> None:
+    done = run(agentops_mcp(project=tmp_path / "nope"), tmp_path)
+    assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [
-        f"error: -C {tmp_path / 'nope'}: not a folder",
-        "hint: give the folder of an agentops project",
-    ]
+    assert "is not a folder" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
@@ -100,7 +97,10 @@ def readme_commands() -> tuple[list[str], dict]:
 
 def test_the_readme_commands_serve_the_project(served_project: BuiltProject) -> None:
     server, entry = readme_commands()
-    assert server == [entry["command"], *entry["args"]][: len(server)]
+    folder = entry["args"].index("-C")  # the generic config names the project folder
+    assert entry["args"][folder + 1] == "<your project>"
+    without_folder = entry["args"][:folder] + entry["args"][folder + 2 :]
+    assert server == [entry["command"], *without_folder]
     filled = {"<clone>": str(REPO), "<your project>": str(served_project.root)}
     claude = [filled.get(arg, arg) for arg in server]
     generic = [filled.get(arg, arg) for arg in [entry["command"], *entry["args"]]]

@@ -106,9 +106,7 @@ async def check_the_done_list(session: Any, project: BuiltProject) -> None:
 def test_stdio_serves_the_tools_resources_and_prompts(served_project: BuiltProject) -> None:
     async def run() -> None:
         # Started elsewhere, pointed at the project with -C, as a client config would.
-        async with stdio_session(
-            agentops_mcp("-C", str(served_project.root)), Path.home()
-        ) as session:
+        async with stdio_session(agentops_mcp(project=served_project.root), Path.home()) as session:
             await check_the_done_list(session, served_project)
 
     anyio.run(run)
@@ -156,7 +154,7 @@ def test_serves_the_store_it_is_given(
     """`--db` picks the store, SQLite or PostgreSQL, as for every command."""
 
     async def run() -> None:
-        command = [AGENTOPS, "--db", store_url, "mcp", "-C", str(tmp_path)]
+        command = [AGENTOPS, "--db", store_url, "-C", str(tmp_path), "mcp"]
         async with stdio_session(command, tmp_path) as session:
             walked = await session.call_tool("upstream", {"ref": "recsys/2"})
             assert not walked.is_error, walked.content
@@ -174,7 +172,7 @@ def test_a_store_that_cannot_open_is_an_error_not_a_crash(tmp_path: Path) -> Non
     message = f"error: cannot open the lineage store at sqlite:///{broken}: file is not a database"
 
     async def run() -> None:
-        command = [AGENTOPS, "--db", f"sqlite:///{broken}", "mcp", "-C", str(tmp_path)]
+        command = [AGENTOPS, "--db", f"sqlite:///{broken}", "-C", str(tmp_path), "mcp"]
         async with stdio_session(command, tmp_path) as session:
             result = await session.call_tool("list_incidents", {})
             assert result.is_error

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from agentops.errors import UsageError
 from agentops.project import Project
 from agentops.settings import load_settings
 from graph.store import LineageStore
@@ -107,7 +108,9 @@ def test_the_backend_comes_from_the_flag_then_the_project_file(tmp_path: Path) -
     (tmp_path / "agentops.toml").write_text('model = "stub"\n')
     project = Project.open(tmp_path)
     assert project.backend().label == "stub (offline)"
-    assert project.backend("claude-x").label.startswith("stub (offline")  # no API key here
+    assert project.backend("claude-sonnet-5-5").label.startswith("stub (offline")  # no API key
+    with pytest.raises(UsageError, match="unknown model 'claude-x'"):
+        project.backend("claude-x")  # issue 18: an unknown name is an error, not a silent stub
 
 
 def test_opening_a_project_opens_and_imports_nothing_heavy(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The sessions of the apps `run` was called on (the terminal loop itself is not started)."""
     sessions: list[Any] = []
     monkeypatch.setattr(ChatApp, "run", lambda self, *a, **k: sessions.append(self.session))
+    monkeypatch.setattr("agentops.cli.context.is_interactive", lambda: True)
     return sessions
 
 

@@ -2,7 +2,8 @@
 
 Which backend a session gets is decided here. The model comes from, first match wins: `--model`,
 `AGENTOPS_MODEL`, `model = "…"` in agentops.toml, then `DEFAULT_MODEL`. `stub` names the offline
-stub. Without `ANTHROPIC_API_KEY` every session gets the stub, and says so. The implementations
+stub. Without `ANTHROPIC_API_KEY` every session gets the stub, and says so; a name that is neither
+`stub` nor a model the installed SDK knows is an error, never a silent stub. The implementations
 are imported only when chosen (`anthropic` costs ~1.5 s to import).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from agentops.agent.backends.base import (
@@ -20,7 +22,7 @@ from agentops.agent.backends.base import (
     Backend,
     TextSink,
 )
-from agentops.errors import ProjectError
+from agentops.errors import ProjectError, UsageError
 
 __all__ = [
     "API_KEY_ENV",
@@ -29,6 +31,7 @@ __all__ = [
     "STUB_MODEL",
     "Backend",
     "TextSink",
+    "known_models",
     "make_backend",
     "resolve_model",
 ]
@@ -51,6 +54,40 @@ def resolve_model(cli_model: str | None, config: Mapping[str, Any] | None = None
     return DEFAULT_MODEL
 
 
+def known_models() -> tuple[str, ...]:
+    """The model names the installed anthropic SDK lists (`anthropic.types.Model`), read from its
+    source instead of imported: `ask` with the offline stub must not pay ~1.5 s to check a name."""
+    import ast
+    from importlib.util import find_spec
+
+    spec = find_spec("anthropic")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    source = Path(next(iter(spec.submodule_search_locations))) / "types" / "model.py"
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ()
+    return tuple(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith("claude-")
+    )
+
+
+def check_model(model: str) -> None:
+    """Refuse a model name no backend answers to, naming the ones that do."""
+    if model == STUB_MODEL:
+        return
+    known = known_models()
+    if known and model not in known:
+        raise UsageError(
+            f"unknown model {model!r}", hint=f"known models: {STUB_MODEL}, {', '.join(known)}"
+        )
+
+
 def make_backend(
     model: str,
     api_key: str | None = None,
@@ -64,6 +101,7 @@ def make_backend(
     """
     from agentops.agent.backends.stub import StubBackend
 
+    check_model(model)
     if model == STUB_MODEL:
         return StubBackend()
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")

@@ -48,8 +48,23 @@ def _readiness(item: ReadinessItem) -> list[str]:
     return lines
 
 
+def _in_short(suggestion: ChecklistSuggestion) -> list[str]:
+    """The answer before the evidence: which tests, and how much the lineage shows missing."""
+    tests = ", ".join(code(test.item) for test in suggestion.tests) or "none"
+    missing = [item for item in suggestion.missing if item.status == "missing"]
+    partial = [item for item in suggestion.missing if item.status == "partial"]
+    lines = [
+        f"**In short:** {len(suggestion.tests)} test(s) would have caught this ({tests}); "
+        f"the lineage shows {len(missing)} readiness item(s) missing and {len(partial)} partial."
+    ]
+    if suggestion.pytest_command:
+        lines.append(f"Runnable data tests: {code(suggestion.pytest_command)}.")
+    return [" ".join(lines), ""]
+
+
 def render_markdown(suggestion: ChecklistSuggestion) -> str:
     lines = [f"# Checklist: {code(suggestion.bad)}", ""]
+    lines += _in_short(suggestion)
     if suggestion.incident:
         lines.append(f"- incident: {code(suggestion.incident)}")
     if suggestion.good:

@@ -6,7 +6,6 @@ quoted prose through `Facts.clean`, which withholds people's names.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from agentops.analysis.postmortem.actions import action_items
@@ -28,7 +27,6 @@ from graph.attributes import RunAttrs
 
 FILL_IN = "_(to fill in)_"
 OTHER_SUSPECTS = 5
-QUICK_DETECTION = timedelta(hours=24)
 
 
 def _verdict_sentence(facts: Facts) -> str:
@@ -304,19 +302,21 @@ def _lessons(facts: Facts) -> list[str]:
         )
     if facts.good:
         well.append(f"A known-good version ({code(facts.good)}) was identified to return to.")
-    incident = facts.incident
-    if facts.promotion and incident.opened_at:
-        delay = incident.opened_at - facts.promotion[0]
-        (well if delay <= QUICK_DETECTION else wrong).append(
-            f"Detection took {duration(delay)} after the promotion."
-        )
     for cause in facts.causes:
         wrong.append(
             f"A {inline(cause.kind)} change ({code(cause.ref)}) reached a trained and promoted "
             "model without a check that would have stopped it."
         )
     if _offline_warning(facts):
-        wrong.append("The drop was visible in the training run's metrics but did not block it.")
+        # no convention says how fast detection should be, so its time is judged only when the
+        # evidence does: the drop was there to see before anyone was exposed to it
+        exposed = ""
+        if facts.promotion and facts.incident.opened_at:
+            delay = facts.incident.opened_at - facts.promotion[0]
+            exposed = f"; it served for {duration(delay)} before the incident was opened"
+        wrong.append(
+            f"The drop was visible in the training run's metrics but did not block it{exposed}."
+        )
     if facts.good:
         lucky.append(
             f"{code(facts.good)} was still in the registry, so returning to it needed no retrain."

@@ -29,8 +29,10 @@ def commands(
     lines = [f"agentops why {shlex.quote(incident)}"]
     if good and bad:
         lines.append(f"agentops lineage diff {shlex.quote(good)} {shlex.quote(bad)}")
-    for cause in report.causes if report else []:
-        lines.append(f"agentops lineage path {shlex.quote(cause.ref)} {shlex.quote(incident)}")
+    for cause in report.causes if report else []:  # a commit reaches the run through history
+        lines.append(
+            f"agentops lineage path --history {shlex.quote(cause.ref)} {shlex.quote(incident)}"
+        )
     lines += [
         f"agentops lineage upstream {shlex.quote(incident)}",
         f"agentops checklist suggest {shlex.quote(incident)}",

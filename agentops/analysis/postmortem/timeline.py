@@ -239,14 +239,20 @@ class _Builder:
         if model is None:
             return
         name = parse_ref(model).name
+        promoted: set[str] = set()
         for node in self.store.find(NodeKind.MODEL, name):
             tagged = to_time(ModelVersionAttrs(node).promoted_at)
             if tagged is not None and start <= tagged <= end:
                 self.add(tagged, "promoted to production (registry tag promoted_at)", node.ref)
+                promoted.add(node.ref)
         for node in self.store.find(NodeKind.DEPLOYMENT):
             deployment = DeploymentAttrs(node)
             target = deployment.model_ref or ""
             if not target.startswith(f"model:{name}/") or node.at is None:
+                continue
+            if target in promoted:
+                # one go-live per version: the promotion record the summary and exposure use,
+                # not also the alias move the registry logged when the version was registered
                 continue
             if start <= node.at <= end:
                 alias = deployment.alias or "alias"

@@ -32,7 +32,7 @@ from agentops.analysis.rollback.checks import (
     noise_band,
     schema_checks,
 )
-from agentops.analysis.rollback.plan import Action, AliasMove, RollbackPlan
+from agentops.analysis.rollback.plan import Action, AliasMove, CauseAssessment, RollbackPlan
 from agentops.analysis.rollback.steps import (
     communication,
     follow_ups,
@@ -338,6 +338,13 @@ def _gates(ctx: _Context, result: RollbackPlan, reference: str | None) -> None:
     result.abort = abort_conditions(symptom.metric)
 
 
+def _named(cause: CauseAssessment) -> str:
+    """A cause as a sentence names it: `commit 457edefdc7 (feature-code-bug)`."""
+    kind, _, name = cause.ref.partition(":")
+    shown = f"{kind} {name[:10] if kind == 'commit' else name}"
+    return f"{shown} ({cause.card})" if cause.card else shown
+
+
 def _alias_and_pointer(ctx: _Context) -> tuple[str, str | None]:
     """Which alias serves BAD, and which version the graph says it points at now."""
     aliases = ModelVersionAttrs(ctx.bad_node).aliases
@@ -398,8 +405,13 @@ def _rollback(
             f"{bad_version}: check before applying"
         )
     move = result.mechanism = AliasMove(result.model, alias, pointer, target.version, uri)
-    result.reason = f"Roll back {result.model} to version {target.version}: " + (
-        "; ".join(f"{cause.ref}: {cause.reason}" for cause in result.causes) or "as asked"
+    # one sentence for the decision, then one per cause: a ref followed by a colon and the
+    # cause's own "…: …" reason read as one garbled sentence
+    result.reason = f"Roll back {result.model} from version {bad_version} to version " + (
+        f"{target.version}."
+        + "".join(f" It undoes {_named(cause)}: {cause.reason}." for cause in result.causes)
+        if result.causes
+        else f"{target.version}, as asked."
     )
     result.known_good = known_good(target, record, report)
     result.compatibility = schema_checks(ctx.store, target)

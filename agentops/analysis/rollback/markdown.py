@@ -71,10 +71,25 @@ def _compatibility(section: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _in_short(plan: dict[str, Any]) -> list[str]:
+    """What the on-call needs before scrolling: the move, the canary, the warnings."""
+    lines = ["## In short"]
+    if plan.get("mechanism"):
+        lines.append(f"- do: {plan['mechanism']['describe']} (see Mechanism)")
+    if plan.get("target"):
+        lines.append(f"- target: {_code(plan['target']['model'])}")
+    if plan.get("canary"):
+        lines.append(f"- canary: {len(plan['canary'])} steps with gates, abort rules below")
+    warnings = plan.get("warnings") or []
+    lines.append(f"- warnings: {len(warnings)}" + (" (below)" if warnings else ""))
+    return lines
+
+
 def plan_markdown(plan: dict[str, Any]) -> str:
     action = plan["action"]
     lines = [f"# Rollback plan: {plan['bad']}", ""]
     lines += [f"**{_ACTION_TITLES.get(action, action)}.** {plan['reason']}", ""]
+    lines += [*_in_short(plan), ""]
     if plan.get("incident"):
         lines.append(f"- incident: {_code(plan['incident'])}")
     lines.append(f"- root-cause verdict: {plan['verdict']}")

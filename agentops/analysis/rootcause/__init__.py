@@ -44,6 +44,7 @@ from agentops.analysis.rootcause.scoring import (
     leaf,
     ruled_out,
 )
+from agentops.errors import UsageError
 from agentops.redact import redact_text
 from graph.attributes import IncidentAttrs
 from graph.refs import NodeKind, parse_ref
@@ -60,6 +61,39 @@ NOISE_MULTIPLE = 2.0
 ROW_METRIC_WORDS = ("rows", "examples", "samples", "interactions", "records")
 EXEMPT_FROM_NOISE = {"serving-config", "eval-data", "alias"}
 PLAUSIBLE_SCORE = 0.3  # below this a change is benign: docs, tests, an appended batch
+
+
+def _known_at(store: LineageStore, versions: list[Version], as_of: datetime) -> list[Version]:
+    """The versions as they were known at `as_of`: registered by then, each with only the
+    incidents opened by then (a version that broke later was still the good one then)."""
+    from dataclasses import replace
+
+    refs = sorted({ref for version in versions for ref in version.incidents})
+    later = {node.ref for node in store.get_many(refs) if node.at is not None and node.at > as_of}
+    return [
+        replace(version, incidents=tuple(i for i in version.incidents if i not in later))
+        for version in versions
+        if version.model.at is None or version.model.at <= as_of
+    ]
+
+
+def _refuse_a_later_good(given: str, good: Version | None, bad: Version) -> None:
+    """GOOD must come before BAD: the diff reads from good to bad, so a reversed pair would
+    present the fix as the regression (and invent a cause for it)."""
+    if good is None:
+        return
+    if good.ref == bad.ref:
+        raise UsageError(f"--good {given} is BAD itself", hint="give an earlier version")
+    same_model = parse_ref(good.ref).name == parse_ref(bad.ref).name
+    if good.model.at is not None and bad.model.at is not None:
+        later = good.model.at > bad.model.at
+    else:
+        later = same_model and good.number > bad.number
+    if later:
+        raise UsageError(
+            f"--good {good.ref} is newer than {bad.ref}",
+            hint="--good names the earlier version that worked: swap the two?",
+        )
 
 
 def explain(
@@ -85,10 +119,19 @@ def explain(
     versions = load_versions(store, parse_ref(model_ref).name)
     bad_version = next(v for v in versions if v.ref == model_ref)
     incident = incident or (bad_version.incidents[-1] if bad_version.incidents else None)
+    if as_of is not None and bad_version.model.at is not None and bad_version.model.at > as_of:
+        raise UsageError(
+            f"{model_ref} did not exist yet at {as_of.isoformat()} (registered "
+            f"{bad_version.model.at.isoformat()})",
+            hint="give --as-of a time after BAD was registered, or leave it out",
+        )
+    if as_of is not None:
+        versions = _known_at(store, versions, as_of)
     if good is not None:
         good_ref, _ = bad_target(store, store.resolve(good))
         known = [v for v in versions if v.ref == good_ref]
         good_version: Version | None = known[0] if known else load_version(store, good_ref)
+        _refuse_a_later_good(good, good_version, bad_version)
     else:
         good_version = find_good(bad_version, versions, as_of)
     notes: list[str] = []
@@ -108,6 +151,8 @@ def explain(
         )
     if good is None:
         notes.append(f"compared with {good_version.ref}: the last version that served before it")
+    if as_of is not None:
+        notes.append(f"as of {as_of.isoformat()}: versions registered after it were left out")
     changes = diff(store, good_version.ref, bad_version.ref)
     suspects = _suspects(store, changes, good_version, bad_version, notes, repo)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)

@@ -21,7 +21,15 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from agentops.cli.context import print_json, state, stderr, stdout
+from agentops.cli.context import (
+    FormatOption,
+    OutputFormat,
+    print_json,
+    state,
+    stderr,
+    stdout,
+    wants_json,
+)
 
 if TYPE_CHECKING:
     from graph.ingest import IngestReport, Parameter, Progress, Source
@@ -58,8 +66,13 @@ def source_command(source: Source) -> click.Command:
     from typer.main import get_command_from_info
     from typer.models import CommandInfo
 
-    def command(ctx: typer.Context, json: bool = False, **arguments: Any) -> None:
-        run_source(ctx, source, arguments, json)
+    def command(
+        ctx: typer.Context,
+        json: bool = False,
+        fmt: OutputFormat = OutputFormat.TEXT,
+        **arguments: Any,
+    ) -> None:
+        run_source(ctx, source, arguments, wants_json(json, fmt))
 
     parameters = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
@@ -71,8 +84,17 @@ def source_command(source: Source) -> click.Command:
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
             default=False,
             annotation=Annotated[
-                bool, typer.Option("--json", help="Print the source's report as JSON.")
+                bool,
+                typer.Option("--json", help="Print the source's report as JSON (--format json)."),
             ],
+        )
+    )
+    parameters.append(
+        inspect.Parameter(
+            "fmt",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=OutputFormat.TEXT,
+            annotation=FormatOption,
         )
     )
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

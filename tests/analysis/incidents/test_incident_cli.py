@@ -67,7 +67,7 @@ def test_cli_errors_are_one_line_and_exit_1(agentops: Run, project: Path) -> Non
     assert wrong_kind.code == 1
     assert "is not a model version or a deployment" in wrong_kind.err
     bad_time = agentops("incident", "open", "--model", "recsys/2", "--symptom", "x", "--at", "now")
-    assert bad_time.code == 1 and "--at 'now' is not a time" in bad_time.err
+    assert bad_time.code == 2 and "--at 'now' is not a time" in bad_time.err  # a usage error
     missing = agentops("incident", "close", "INC-404")
     assert missing.code == 1 and "INC-404" in missing.err
     usage = agentops("incident", "open", "--symptom", "x")  # --model is required

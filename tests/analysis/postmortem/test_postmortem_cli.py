@@ -48,7 +48,7 @@ def test_postmortem_errors(agentops: Run, refs: SimpleNamespace) -> None:
     missing = agentops("postmortem", "INC-404")
     assert missing.code == 1 and "no node matches" in missing.err
     no_conversation = agentops("postmortem", "INC-7", "--conversation", "conv-nope")
-    assert no_conversation.code == 1 and "no saved conversation 'conv-nope'" in no_conversation.err
+    assert no_conversation.code == 2 and "no saved conversation 'conv-nope'" in no_conversation.err
 
 
 PROBE = """

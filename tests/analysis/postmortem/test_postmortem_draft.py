@@ -104,10 +104,14 @@ def test_timeline_is_in_time_order_and_holds_every_kind_of_event(
         (refs.GOOD, "promoted to production"),
         (refs.BAD, "promoted to production"),
         (refs.BAD, "model version registered"),
-        (refs.DEPLOY, "champion now serves model"),
         (refs.INCIDENT, "incident opened"),
     }
     assert expected <= events, expected - events
+    # one go-live per version (issue 18): the promotion, not also the alias move it made
+    went_live = [row for row in rows if row[2] in (refs.BAD, refs.DEPLOY)]
+    assert [row[1] for row in went_live if "registered" not in row[1]] == [
+        "promoted to production (registry tag promoted_at)"
+    ]
     cause_rows = [row for row in rows if "(root cause)" in row[1]]
     assert [row[2] for row in cause_rows] == [refs.C[1]]
     assert rows[-1][1].startswith("incident opened")
@@ -144,7 +148,7 @@ def test_trigger_detection_lessons_and_supporting_information(
     support = section(text, "Supporting information")
     assert f"agentops why {refs.INCIDENT}" in support
     assert f"agentops lineage diff {refs.GOOD} {refs.BAD}" in support
-    assert f"agentops lineage path {refs.C[1]} {refs.INCIDENT}" in support
+    assert f"agentops lineage path --history {refs.C[1]} {refs.INCIDENT}" in support
     assert table_rows(support)[0][:2] == ["1", refs.C[1]]
 
 

@@ -210,9 +210,9 @@ def test_plan_command_markdown_and_bad_usage(project, cli, monkeypatch):
     code, out, _ = cli("--db", project["db"], "rollback", "plan", "recsys/3")
     assert code == 0 and out.startswith("# Rollback plan: model:recsys/3")
     code, _, err = cli("--db", project["db"], "rollback", "plan", "recsys/3", "--json", "--md")
-    assert code == 1 and "exclude each other" in err
+    assert code == 2 and "exclude each other" in err
     code, _, err = cli("--db", project["db"], "rollback", "plan", "recsys/3", "--to", "recsys/3")
-    assert code == 1 and err.startswith("error: --to model:recsys/3 is the bad version itself")
+    assert code == 2 and err.startswith("error: --to model:recsys/3 is the bad version itself")
 
 
 def test_the_next_mlflow_ingest_does_not_record_the_move_twice(
