@@ -9,7 +9,7 @@ nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -25,6 +25,13 @@ from graph.refs import (
     is_full_ref,
     looks_like_commit_prefix,
 )
+from graph.store.records import (
+    RecordRejected,
+    clean_edge,
+    clean_node,
+    clean_text,
+    clean_value,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -32,12 +39,16 @@ if TYPE_CHECKING:
 BATCH_SIZE = 5_000
 ANALYZE_AFTER_ROWS = 10_000
 T = TypeVar("T")
+R = TypeVar("R", Node, Edge)
 
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
+    """Rows written; `rejected` says which records were refused and why (`graph.store.records`)."""
+
     nodes: int
     edges: int
+    rejected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +105,8 @@ class LineageStore:
 
         An edge whose endpoints are neither in `nodes` nor already stored is an error, and the
         whole call is rolled back. An existing node keeps its `first_seen`; its attributes and
-        source time are replaced by the new ones.
+        source time are replaced by the new ones. A record the store cannot hold (see
+        `graph.store.records`) is left out with the edges touching it, and named in `rejected`.
         """
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -102,16 +114,22 @@ class LineageStore:
 
         now = to_micros(utc_now())
         ids: dict[str, int] = {}  # ref → node id of every node written or linked so far
+        rejected: dict[str, str] = {}  # ref of a refused node or edge → why
         node_count = edge_count = 0
         try:
             with self._engine.begin() as conn:
                 node_stmt = sql.node_upsert(conn.dialect.name)
-                for batch in _batches(nodes, batch_size):
+                for batch in _batches(_accepted(nodes, clean_node, rejected), batch_size):
                     sql.executemany(conn, node_stmt, [_node_params(node, now) for node in batch])
                     ids.update(_node_ids(conn, [node.ref for node in batch]))
                     node_count += len(batch)
                 edge_stmt = sql.edge_upsert(conn.dialect.name)
-                for batch in _batches(edges, batch_size):
+                accepted_edges = (
+                    edge
+                    for edge in _accepted(edges, clean_edge, rejected)
+                    if edge.src not in rejected and edge.dst not in rejected
+                )
+                for batch in _batches(accepted_edges, batch_size):
                     _resolve_endpoints(conn, batch, ids)
                     sql.executemany(conn, edge_stmt, [_edge_params(e, ids, now) for e in batch])
                     edge_count += len(batch)
@@ -123,7 +141,8 @@ class LineageStore:
             ) from exc
         if node_count + edge_count >= ANALYZE_AFTER_ROWS and self.dialect == "postgresql":
             self._analyze()
-        return UpsertResult(node_count, edge_count)
+        refused = tuple(f"{ref} not stored: {why}" for ref, why in rejected.items())
+        return UpsertResult(node_count, edge_count, refused)
 
     def _analyze(self) -> None:
         """Refresh PostgreSQL's planner statistics after a bulk load.
@@ -157,7 +176,13 @@ class LineageStore:
         """Save values of one namespace (replacing same keys), in one transaction."""
         from graph.store import upserts as sql
 
-        rows = [{"namespace": namespace, "key": k, "value": v} for k, v in values.items()]
+        try:
+            rows = [
+                {"namespace": namespace, "key": clean_text(k), "value": clean_value(v)}
+                for k, v in values.items()
+            ]
+        except RecordRejected as exc:
+            raise StoreError(f"cannot save {namespace} state: {exc}") from None
         if not rows:
             return
         with self._engine.begin() as conn:
@@ -357,6 +382,18 @@ class LineageStore:
             if found:
                 return found
         return []
+
+
+def _accepted(
+    records: Iterable[R], clean: Callable[[R], R], rejected: dict[str, str]
+) -> Iterator[R]:
+    """The records the store can hold, cleaned; the others go into `rejected` by ref."""
+    for record in records:
+        try:
+            yield clean(record)
+        except RecordRejected as exc:
+            ref = getattr(record, "ref", None) or f"{record.src} -> {record.dst}"  # type: ignore[attr-defined]
+            rejected[clean_text(ref)] = str(exc)
 
 
 def node_from_row(row: Any) -> Node:

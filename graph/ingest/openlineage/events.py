@@ -233,8 +233,10 @@ def _time(holder: dict[str, Any], key: str, path: str, required: bool = True) ->
         return None
     try:
         return parse_event_time(text)
-    except ValueError:
-        raise _Invalid(f"{path}{key} {text!r} is not an ISO-8601 time") from None
+    except ValueError as exc:
+        raise _Invalid(
+            f"{path}{key} {text!r} is not an ISO-8601 time the graph holds: {exc}"
+        ) from None
 
 
 def check_event(event: Any) -> tuple[EventKind, datetime]:
