@@ -43,6 +43,8 @@ def build_demo(
             f"unknown scenario {scenario!r}", hint=f"choose one of: {', '.join(SCENARIOS)}"
         )
     root = (folder or default_demo_dir()).resolve()
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} is a file", hint="give --dir a new or empty folder")
     if root.exists() and any(root.iterdir()):
         raise UsageError(f"{root} is not empty", hint="give --dir a new or empty folder")
     step = on_step or (lambda _message: None)

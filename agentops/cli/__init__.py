@@ -192,12 +192,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except expected_errors() as exc:
-        console = stderr()
-        console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
-        if exc.hint:
-            console.print(f"hint: {exc.hint}", markup=False, highlight=False)
-        return 1
+        return _print_error(exc.message, exc.hint)
+    except OSError as exc:  # the environment refused: a folder given for a file, no permission
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _print_error(
+            f"{where}{exc.strerror or exc.__class__.__name__}",
+            "check the path and that you may write there",
+        )
     return result if isinstance(result, int) else 0
+
+
+def _print_error(message: str, hint: str) -> int:
+    """One red `error:` line (plus the hint) on stderr; the exit code of a failure."""
+    from agentops.render import printable
+
+    console = stderr()
+    console.print(f"error: {printable(message)}", style="red", markup=False, highlight=False)
+    if hint:
+        console.print(f"hint: {printable(hint)}", markup=False, highlight=False)
+    return 1
 
 
 def entry() -> None:

@@ -14,7 +14,6 @@ move a second time. The registry and the record go through the MLflow package's 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
 from agentops.errors import RollbackError
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import utc_now
 from graph.refs import model_ref
 
@@ -85,9 +85,9 @@ def load_plan(path: Path) -> LoadedPlan:
             hint="give the file written by `agentops rollback plan --json`",
         ) from None
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise _refuse(path, f"not JSON ({exc.msg} at line {exc.lineno})") from None
+        data = parse_json(raw)
+    except JSONTextError as exc:
+        raise _refuse(path, exc.reason) from None
     if not isinstance(data, dict) or data.get("kind") != PLAN_KIND:
         raise _refuse(path, f'not a rollback plan (no "kind": "{PLAN_KIND}")')
     if data.get("format") != PLAN_FORMAT:

@@ -22,7 +22,6 @@ but is marked `superseded_by` the verified ref.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from graph.ingest.data import path_timeline, version_in
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, dataset_ref
 
@@ -184,8 +184,8 @@ def _json(text: str | None) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        return parse_json(text)
+    except JSONTextError:
         return text
 
 
