@@ -69,3 +69,38 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
     return root
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=A", "-c", "user.email=a@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def commit_files(root: Path, files: dict[str, str | bytes], message: str = "add files") -> str:
+    """Write `files` under `root` (a git repo is made on first use), commit them; the sha."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def yaml_alias_bomb(levels: int = 12, fan_out: int = 10) -> str:
+    """A few hundred bytes of YAML whose aliases expand to fan_out ** levels values."""
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * fan_out) + "]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * fan_out) + "]")
+    return "\n".join(lines) + "\n"

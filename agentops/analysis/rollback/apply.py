@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 APPLIED_BY = "agentops rollback apply"
+MAX_PLAN_BYTES = 1 << 20  # a plan is a few KB; this bounds what a wrong path costs to read
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,11 @@ def load_plan(path: Path) -> LoadedPlan:
     """Read and check a JSON plan; any problem is one RollbackError line naming the file."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # bounded: `/dev/zero` or a huge file is not a plan
+            data = handle.read(MAX_PLAN_BYTES + 1)
+        if len(data) > MAX_PLAN_BYTES:
+            raise _refuse(path, f"larger than {MAX_PLAN_BYTES >> 20} MiB: not a rollback plan")
+        raw = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise RollbackError(
