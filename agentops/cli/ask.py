@@ -32,9 +32,10 @@ class _Printer:
 
     def __call__(self, event: AgentEvent) -> None:
         from agentops.agent.events import TextDelta, ToolResult
+        from agentops.render import printable
 
         if isinstance(event, TextDelta) and self.stream_text:
-            sys.stdout.write(event.text)
+            sys.stdout.write(printable(event.text))  # model text quotes untrusted graph text
             sys.stdout.flush()
             self.mid_line = not event.text.endswith("\n")
         elif isinstance(event, ToolResult):

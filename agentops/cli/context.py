@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,7 @@ from agentops.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from agentops.project import Project
     from agentops.settings import ProjectSettings
@@ -59,16 +61,31 @@ def state(ctx: typer.Context) -> CliState:
 PIPE_WIDTH = 1000  # piped output is for grep and files: never crop a line to 80 columns
 
 
-def stdout() -> Console:
+@cache
+def _console_class() -> type[Console]:
+    """A Console that strips control characters from every string it is given to print.
+
+    Text printed for a person often holds untrusted text (a commit message, a file's bytes in
+    an ingest problem, a model's answer); an ESC in it could clear the screen or retitle the
+    window. Rich's own styling is added after this, so colours still work.
+    """
     from rich.console import Console
 
-    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+    from agentops.render import printable
+
+    class PlainTextConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(printable(text), **options)
+
+    return PlainTextConsole
+
+
+def stdout() -> Console:
+    return _console_class()(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH)
 
 
 def stderr() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True)
+    return _console_class()(stderr=True, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
@@ -101,7 +118,9 @@ ModelOption = Annotated[
 def emit_text(text: str, out: Path | None) -> None:
     """Write a document to stdout, or atomically to `out` (never a half-written file)."""
     if out is None:
-        sys.stdout.write(text)
+        from agentops.render import printable
+
+        sys.stdout.write(printable(text))
         return
     from agentops.analysis.atomic_write import write_atomic
 
