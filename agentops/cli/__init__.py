@@ -99,7 +99,12 @@ def status(
 
 @app.command()
 def sync(
-    ctx: typer.Context, json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    allow_outside: Annotated[
+        bool,
+        typer.Option("--allow-outside", help="Read paths agentops.toml names outside the project."),
+    ] = False,
 ) -> None:
     """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
     console = stderr()
@@ -115,7 +120,7 @@ def sync(
             for problem in outcome.problems[:10]:
                 console.print(f"         {problem}", markup=False, highlight=False, style="yellow")
 
-        outcomes = state(ctx).project.sync(started, done)
+        outcomes = state(ctx).project.sync(started, done, allow_outside)
     if not outcomes:
         console.print("no sources declared in agentops.toml: add [sources.git] and others")
     if json:
