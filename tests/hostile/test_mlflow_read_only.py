@@ -42,7 +42,8 @@ def test_the_lineage_store_and_other_databases_are_not_mlflow_stores(project: Pa
 
 @pytest.mark.usefixtures("mlflow_template")
 def test_a_tracking_database_with_a_dropped_table_is_not_repaired(
-    project: Path, mlflow_template: Path  # noqa: F811
+    project: Path,
+    mlflow_template: Path,  # noqa: F811
 ) -> None:
     damaged = project / "mlflow.db"
     shutil.copyfile(mlflow_template, damaged)
