@@ -73,8 +73,8 @@ def apply_command(
         str | None,
         typer.Option(
             "--tracking-uri",
-            help="MLflow registry (default: the plan's, then MLFLOW_TRACKING_URI, then "
-            "[sources.mlflow] tracking_uri in agentops.toml).",
+            help="MLflow registry (default: MLFLOW_TRACKING_URI, then [sources.mlflow] "
+            "tracking_uri in agentops.toml; never the plan's own).",
         ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,

@@ -129,19 +129,25 @@ def load_plan(path: Path) -> LoadedPlan:
 def resolve_uri(
     plan: LoadedPlan, explicit: str | None, configured: str | None, root: Path | None
 ) -> str:
-    """--tracking-uri, else the plan's registry, else MLFLOW_TRACKING_URI, else agentops.toml
-    (a relative SQLite path there is relative to the project root). A plan's URI whose password
-    was masked (`***`) cannot be used to connect and is skipped."""
-    from graph.ingest.mlflow.registry_client import resolve_tracking_uri
+    """The registry to move the alias in: --tracking-uri, else MLFLOW_TRACKING_URI, else
+    agentops.toml (a relative SQLite path there is relative to the project root) — never the
+    plan's own `tracking_uri`. A plan is a file anyone can edit (its digest is no signature),
+    and one copied with its project would reach the original's registry through the absolute
+    path it records; so a plan made against another registry than the project's is refused.
+    """
+    from graph.ingest.mlflow.registry_client import masked_uri, resolve_tracking_uri
 
-    recorded = plan.move.tracking_uri
     if explicit:
-        return explicit
-    if recorded and "***" not in recorded:
-        return recorded
-    if os.environ.get("MLFLOW_TRACKING_URI"):
-        return os.environ["MLFLOW_TRACKING_URI"]
-    return resolve_tracking_uri(None, configured, root)
+        return explicit  # the user named the registry on the command line
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or resolve_tracking_uri(None, configured, root)
+    recorded = plan.move.tracking_uri
+    if recorded and recorded != masked_uri(uri):
+        raise _refuse(
+            plan.path,
+            f"the plan was made for the registry {recorded}, this project's is {masked_uri(uri)}",
+            hint="make a fresh plan in this project, or name the registry with --tracking-uri",
+        )
+    return uri
 
 
 def apply_plan(
