@@ -123,6 +123,11 @@ def load_plan(path: Path) -> LoadedPlan:
     target = data.get("target") or {}
     if target.get("model") != model_ref(model, to_version):
         raise _refuse(path, "the alias move does not match the plan's target")
+    reason = data.get("reason")
+    if not isinstance(reason, str) or f" to version {to_version}:" not in reason:
+        raise _refuse(path, f"the plan's own text does not name version {to_version}")
+    if data.get("bad") == model_ref(model, to_version):
+        raise _refuse(path, "the plan rolls back to the bad version itself")
     return LoadedPlan(path, data, AliasMove(model, alias, from_version, to_version, uri))
 
 

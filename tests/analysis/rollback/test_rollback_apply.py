@@ -258,3 +258,15 @@ def test_a_plan_aimed_at_another_registry_is_refused(project, cli, tmp_path_fact
     assert code == 1
     assert "the plan was made for the registry" in err and "Traceback" not in err
     assert _alias(f"sqlite:///{original}") == "3" and _alias(project["uri"]) == "3"
+
+
+def test_a_plan_whose_version_was_edited_with_its_digest_is_refused(project, cli):
+    path = _write_plan(project, ALIAS)
+    data = json.loads(path.read_text())
+    data["mechanism"]["to_version"] = "1"
+    data["target"]["model"] = M[1]
+    data["digest"] = plan_digest(data)
+    path.write_text(json.dumps(data))
+    code, _, err = cli("--db", project["db"], "rollback", "apply", str(path), "--yes")
+    assert code == 1 and "does not name version 1" in err
+    assert _alias(project["uri"]) == "3"
