@@ -148,12 +148,15 @@ class Source(ABC):
         self, store: LineageStore, options: SourceOptions, progress: Progress | None = None
     ) -> IngestReport:
         """`ingest`, with the new and rewritten nodes and edges counted on the store (nothing
-        is ever deleted, so new rows are the growth of its counts)."""
-        before = _totals(store)
-        tally = _TallyingStore(store)
-        report = self.ingest(tally, options, progress)  # type: ignore[arg-type]
-        report.problems.extend(tally.rejected)
-        after = _totals(store)
+        is ever deleted, so new rows are the growth of its counts). Ingests into one store take
+        turns (`LineageStore.writer_lock`), so concurrent ones end as some serial order would,
+        and the counts are this ingest's own."""
+        with store.writer_lock():
+            before = _totals(store)
+            tally = _TallyingStore(store)
+            report = self.ingest(tally, options, progress)  # type: ignore[arg-type]
+            report.problems.extend(tally.rejected)
+            after = _totals(store)
         report.nodes_new, report.edges_new = after[0] - before[0], after[1] - before[1]
         report.nodes_updated = max(tally.nodes - report.nodes_new, 0)
         report.edges_updated = max(tally.edges - report.edges_new, 0)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 BATCH_SIZE = 5_000
+_WRITER_LOCK_KEY = 0x6167656E746F7073  # "agentops": the advisory lock ingests take turns on
 ANALYZE_AFTER_ROWS = 10_000
 T = TypeVar("T")
 R = TypeVar("R", Node, Edge)
@@ -89,6 +90,38 @@ class LineageStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the store's one writer lock (blocking until it is free) for a whole ingest.
+
+        An ingest reads what is stored, merges (earliest-seen, latest-seen, unions of facets)
+        and writes back; two at once would each merge into a state the other is about to
+        replace, and the graph would match neither serial order. Ingests therefore take turns;
+        readers never wait. SQLite: an exclusive `flock` on `<db file>.writer-lock`;
+        PostgreSQL: a session advisory lock; an in-memory store has one writer anyway.
+        """
+        if self.dialect == "postgresql":
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({_WRITER_LOCK_KEY})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_WRITER_LOCK_KEY})")
+                    conn.commit()
+            return
+        database = self._engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.writer-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
