@@ -17,7 +17,7 @@ from tests.hostile.test_store_write_edge import _event
 ENTRY = "from agentops.cli import entry; entry()"
 
 
-def _events(seed: int, count: int = 300) -> list[dict[str, object]]:
+def _events(seed: int, count: int = 150) -> list[dict[str, object]]:
     """Runs that read and write the same datasets as the other file's, at other times."""
     events = []
     for n in range(count):
@@ -57,6 +57,7 @@ def test_two_writers_and_a_reader_end_in_a_serial_order(
         return request.getfixturevalue("pg_url") if name == "together" else _fresh_pg(request)
 
     together = url("together")
+    assert run_agentops(tmp_path, "--db", together, "status").code == 0  # the store exists
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", ENTRY, "--db", together, "ingest", "openlineage", str(f)],
