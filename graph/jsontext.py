@@ -41,8 +41,14 @@ def decode_at(text: str, position: int = 0) -> tuple[Any, int]:
         ) from None
 
 
-def parse_json(text: str) -> Any:
-    """The one JSON value `text` holds (surrounding whitespace allowed), or JSONTextError."""
+def parse_json(text: str | bytes) -> Any:
+    """The one JSON value `text` holds (surrounding whitespace allowed), or JSONTextError.
+    Bytes are decoded as `json.loads` does (UTF-8, -16 or -32, detected)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode(json.detect_encoding(text))
+        except UnicodeDecodeError as exc:
+            raise JSONTextError(f"not JSON: not {exc.encoding} text") from None
     start = len(text) - len(text.lstrip())
     value, end = decode_at(text, start)
     if text[end:].strip():
