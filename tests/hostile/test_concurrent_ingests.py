@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from graph.export.dump import dump_lines
+from graph.ingest.openlineage.source import SOURCE
+from graph.store import open_store
 from tests.hostile.conftest import run_agentops
 from tests.hostile.test_store_write_edge import _event
 
 ENTRY = "from agentops.cli import entry; entry()"
 
 
-def _events(seed: int, count: int = 150) -> list[dict[str, object]]:
+def _events(seed: int, count: int = 300) -> list[dict[str, object]]:
     """Runs that read and write the same datasets as the other file's, at other times."""
     events = []
     for n in range(count):
@@ -31,10 +34,9 @@ def _events(seed: int, count: int = 150) -> list[dict[str, object]]:
     return events
 
 
-def _state(root: Path, db: str) -> list[dict[str, object]]:
-    dump = run_agentops(root, "--db", db, "graph", "dump", "-")
-    assert dump.code == 0, dump.stderr
-    records = [json.loads(line) for line in dump.stdout.splitlines()]
+def _state(db: str) -> list[dict[str, object]]:
+    with open_store(db) as store:
+        records = [json.loads(line) for line in dump_lines(store)]
     return sorted(
         ({k: v for k, v in record.items() if k != "first_seen"} for record in records),
         key=json.dumps,
@@ -75,12 +77,13 @@ def test_two_writers_and_a_reader_end_in_a_serial_order(
         assert writer.returncode == 0, err
         assert "locked" not in err and "Traceback" not in err
     serial = []
-    for order in (files, files[::-1]):
+    for order in (files, files[::-1]):  # the same ingests, one after the other, in-process
         db = url(f"serial{len(serial)}")
-        for f in order:
-            assert run_agentops(tmp_path, "--db", db, "ingest", "openlineage", str(f)).code == 0
-        serial.append(_state(tmp_path, db))
-    assert _state(tmp_path, together) in serial
+        with open_store(db) as store:
+            for f in order:
+                SOURCE.run(store, SOURCE.options(None, tmp_path, {"sources": [f]}))
+        serial.append(_state(db))
+    assert _state(together) in serial
 
 
 def _fresh_pg(request: pytest.FixtureRequest) -> str:
