@@ -286,12 +286,13 @@ class Project:
         self,
         on_start: Callable[[str], None] | None = None,
         on_done: Callable[[IngestReport], None] | None = None,
+        allow_outside: bool = False,
     ) -> list[IngestReport]:
         """Ingest every source declared in agentops.toml (see `agentops.sync`)."""
         from agentops.sync import sync_project
 
         try:
-            return sync_project(self.settings, self.store, on_start, on_done)
+            return sync_project(self.settings, self.store, on_start, on_done, allow_outside)
         finally:
             self.forget()
 

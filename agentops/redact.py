@@ -45,8 +45,22 @@ _TOKEN_WORDS = frozenset(
 )
 # `<word> key` pairs that name a secret (`api_key`, `private-key`, `client secret`…).
 _KEY_QUALIFIERS = frozenset(
-    {"api", "access", "secret", "private", "auth", "client", "signing", "encryption", "master"}
+    {
+        "api",
+        "access",
+        "secret",
+        "private",
+        "auth",
+        "client",
+        "signing",
+        "encryption",
+        "master",
+        "account",  # Azure storage connection strings: `AccountKey=…`
+        "shared",  # Azure Service Bus / Event Hubs: `SharedAccessKey=…`
+    }
 )
+_PASSWORD_SUFFIXES = ("password", "passwd")  # `PGPASSWORD`, `MYSQL_ROOTPASSWORD`: one word
+_PASSWORD_LAST_WORDS = frozenset({"pass", "pw"})  # `DB_PASS`, `smtp_pw`; not `pass_rate`
 _KEY_WORDS = frozenset({"key", "token", "secret"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -70,7 +84,8 @@ def secret_kind(key: str) -> str | None:
     words = key_words(last)
     if not words:
         return None
-    if any(word in _PASSWORD_WORDS for word in words) and words[-1] not in {"policy", "length"}:
+    named = any(word in _PASSWORD_WORDS or word.endswith(_PASSWORD_SUFFIXES) for word in words)
+    if (named and words[-1] not in {"policy", "length"}) or words[-1] in _PASSWORD_LAST_WORDS:
         return "password"
     if any(word in _TOKEN_WORDS for word in words):
         return "token"
@@ -121,7 +136,11 @@ def _scalar_is_secret(kind: str, value: Any) -> bool:
 _PEM = re.compile(
     r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.S
 )
-_URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.\-]*://)([^:/@\s\"'<>]+):([^@\s/\"'<>]+)@", re.I)
+# `scheme://user:password@`, the user possibly empty (`redis://:password@host`), the password
+# possibly holding `/` (a base64 one); it ends at the last `@` before a space or quote.
+_URL_CREDENTIALS = re.compile(
+    r"\b([a-z][a-z0-9+.\-]*://)([^:/@\s\"'<>]*):(?!\d{1,5}(?:/|$))([^\s\"'<>]+)@", re.I
+)  # (not `host:8080/path@x`: a port)
 _TOKEN_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}")),
     ("api-key", re.compile(r"\bsk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{20,}")),

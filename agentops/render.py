@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from graph.queries import Subgraph
     from graph.store import GraphCounts
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
 KIND_STYLE = {
     "commit": "yellow",
     "config": "cyan",
@@ -41,9 +41,10 @@ KIND_STYLE = {
 }
 
 
-def without_control(text: str) -> str:
-    """Untrusted multi-line text (a model's answer) with its lines kept and no terminal codes."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+def printable(text: object) -> str:
+    """Untrusted text as it may reach a terminal: lines and tabs kept, every other control
+    character (ESC of an escape sequence, BEL, backspace, carriage return, C1) removed."""
+    return _CONTROL.sub("", str(text))
 
 
 def safe(text: object, limit: int = 120) -> str:

@@ -8,32 +8,60 @@ source time when there is one and the first-seen time otherwise (`Node.at`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.refs import EdgeKind, NodeKind, Ref, parse_ref
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Times the graph holds lie in [EARLIEST, LATEST): wide enough for any real clock (epoch-0
+defaults included), narrow enough that every datetime step the analysis takes from one (a
+zone shift, a window of days) stays representable. `9999-12-31T23:59:59.999999Z` once entered
+the store and every later read of it failed (year 10000)."""
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def to_micros(moment: datetime) -> int:
-    """Microseconds since the epoch; naive datetimes are taken as UTC."""
+def check_time(moment: datetime) -> datetime:
+    """`moment` (naive taken as UTC) in UTC, or ValueError if it lies outside the graph's range."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1_000_000)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"time {moment.isoformat()} is out of range") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"time {moment.isoformat()} is outside {EARLIEST.year}–{LATEST.year - 1}")
+    return moment
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exact; naive datetimes are taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def from_micros(micros: int | None) -> datetime | None:
+    """The stored time, exact; None for a value no datetime can hold (a store written before
+    times were checked on the way in), so one bad row cannot break every read."""
     if micros is None:
         return None
-    return datetime.fromtimestamp(micros / 1_000_000, UTC)
+    try:
+        return EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        return None
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an ISO-8601 time (a trailing Z is accepted; no zone means UTC)."""
+    """Parse an ISO-8601 time (a trailing Z is accepted; no zone means UTC); ValueError if it is
+    not one or lies outside the graph's range (`check_time`)."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    check_time(moment)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

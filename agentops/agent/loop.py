@@ -111,10 +111,10 @@ class Answer:
         """The `agentops ask --json` shape (pinned by a test)."""
         return {
             "conversation": self.conversation_id,
-            "question": self.question,
+            "question": redact_text(self.question),  # saved and exported: never a typed secret
             "backend": self.backend,
             "model": self.model,
-            "answer": self.text,
+            "answer": redact_text(self.text),
             "stop_reason": self.stop_reason,
             "turns": self.turns,
             "tool_calls": [record.to_json() for record in self.tool_calls],

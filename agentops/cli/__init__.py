@@ -154,7 +154,15 @@ def status(
 
 
 @app.command()
-def sync(ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputFormat.TEXT) -> None:
+def sync(
+    ctx: typer.Context,
+    json: JsonFlag = False,
+    fmt: FormatOption = OutputFormat.TEXT,
+    allow_outside: Annotated[
+        bool,
+        typer.Option("--allow-outside", help="Read paths agentops.toml names outside the project."),
+    ] = False,
+) -> None:
     """Ingest every source declared in agentops.toml (each incremental); exit 1 if any failed."""
     console = stderr()
     with console.status("syncing…") as status:
@@ -169,7 +177,7 @@ def sync(ctx: typer.Context, json: JsonFlag = False, fmt: FormatOption = OutputF
             for problem in outcome.problems[:10]:
                 console.print(f"         {problem}", markup=False, highlight=False, style="yellow")
 
-        outcomes = state(ctx).project.sync(started, done)
+        outcomes = state(ctx).project.sync(started, done, allow_outside)
     if not outcomes:
         console.print("no sources declared in agentops.toml: add [sources.git] and others")
     if wants_json(json, fmt):
@@ -276,12 +284,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except expected_errors() as exc:
         from agentops.errors import UsageError
 
-        console = stderr()
-        console.print(f"error: {exc.message}", style="red", markup=False, highlight=False)
-        if exc.hint:
-            console.print(f"hint: {exc.hint}", markup=False, highlight=False)
-        return 2 if isinstance(exc, UsageError) else 1
+        code = _print_error(exc.message, exc.hint)
+        return 2 if isinstance(exc, UsageError) else code
+    except OSError as exc:  # the environment refused: a folder given for a file, no permission
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _print_error(
+            f"{where}{exc.strerror or exc.__class__.__name__}",
+            "check the path and that you may write there",
+        )
     return result if isinstance(result, int) else 0
+
+
+def _print_error(message: str, hint: str) -> int:
+    """One red `error:` line (plus the hint) on stderr; the exit code of a failure."""
+    from agentops.render import printable
+
+    console = stderr()
+    console.print(f"error: {printable(message)}", style="red", markup=False, highlight=False)
+    if hint:
+        console.print(f"hint: {printable(hint)}", markup=False, highlight=False)
+    return 1
 
 
 def entry() -> None:

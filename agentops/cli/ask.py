@@ -42,9 +42,10 @@ class _Printer:
 
     def __call__(self, event: AgentEvent) -> None:
         from agentops.agent.events import TextDelta, ToolResult
+        from agentops.render import printable
 
         if isinstance(event, TextDelta) and self.stream_text:
-            sys.stdout.write(event.text)
+            sys.stdout.write(printable(event.text))  # model text quotes untrusted graph text
             sys.stdout.flush()
             self.mid_line = not event.text.endswith("\n")
         elif isinstance(event, ToolResult):
@@ -114,9 +115,9 @@ def ask(
         from rich.markdown import Markdown
 
         from agentops.cli.context import stdout
-        from agentops.render import without_control
+        from agentops.render import printable
 
-        stdout().print(Markdown(without_control(answer.text)))
+        stdout().print(Markdown(printable(answer.text)))
     if answer.stop_reason != "end_turn":
         console.print(f"note: the answer stopped early ({answer.stop_reason})", style="yellow")
     console.print(_usage_line(answer, backend.offline, save), style="dim", markup=False)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +19,7 @@ from agentops.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from agentops.project import Project
     from agentops.settings import ProjectSettings
@@ -65,20 +67,36 @@ PIPE_WIDTH = 1000  # piped output is for grep and files: never crop a line to 80
 PEOPLE_WIDTH = 100  # a report read or pasted somewhere (an issue, a chat): fits a normal window
 
 
+@cache
+def _console_class() -> type[Console]:
+    """A Console that strips control characters from every string it is given to print.
+
+    Text printed for a person often holds untrusted text (a commit message, a file's bytes in
+    an ingest problem, a model's answer); an ESC in it could clear the screen or retitle the
+    window. Rich's own styling is added after this, so colours still work.
+    """
+    from rich.console import Console
+
+    from agentops.render import printable
+
+    class PlainTextConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(printable(text), **options)
+
+    return PlainTextConsole
+
+
 def stdout(fit: bool = False) -> Console:
     """The console for data. `fit`: a table people read, wrapped to the terminal's width on a
     terminal and to PEOPLE_WIDTH columns when piped, rather than one 165-column line."""
-    from rich.console import Console
-
+    console = _console_class()
     if sys.stdout.isatty():
-        return Console(soft_wrap=not fit)
-    return Console(soft_wrap=not fit, width=PEOPLE_WIDTH if fit else PIPE_WIDTH)
+        return console(soft_wrap=not fit)
+    return console(soft_wrap=not fit, width=PEOPLE_WIDTH if fit else PIPE_WIDTH)
 
 
 def stderr() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True)
+    return _console_class()(stderr=True, soft_wrap=True)
 
 
 def is_interactive() -> bool:
@@ -143,7 +161,9 @@ def wants_json(json: bool, fmt: OutputFormat) -> bool:
 def emit_text(text: str, out: Path | None) -> None:
     """Write a document to stdout, or atomically to `out` (never a half-written file)."""
     if out is None:
-        sys.stdout.write(text)
+        from agentops.render import printable
+
+        sys.stdout.write(printable(text))
         return
     from agentops.analysis.atomic_write import write_atomic
 

@@ -21,18 +21,17 @@ def dump(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Output file, or - for stdout.")],
 ) -> None:
-    """Write every node and edge, one JSON object a line."""
+    """Write every node and edge, one JSON object a line: a raw backup, attributes as stored
+    (secrets included: keep it where the store is kept)."""
+    from agentops.analysis.atomic_write import atomic_text_file
     from graph.export.dump import dump as dump_graph
 
     store = state(ctx).store()
     if file == "-":
         count = dump_graph(store, sys.stdout)
     else:
-        target = Path(file)
-        partial = target.with_name(target.name + ".partial")
-        with partial.open("w", encoding="utf-8") as out:
+        with atomic_text_file(Path(file)) as out:  # never a half-written dump under the name
             count = dump_graph(store, out)
-        partial.replace(target)  # never leave a half-written dump under the real name
     stderr().print(f"dumped {count:,} lines from {store.url}", highlight=False)
 
 

@@ -21,11 +21,13 @@ def export_openlineage(
         str | None, typer.Option(help="URI to put in each event's `producer`.")
     ] = None,
 ) -> None:
-    """OpenLineage RunEvents (NDJSON on stdout) for every run upstream of the refs."""
+    """OpenLineage RunEvents (NDJSON on stdout) for every run upstream of the refs; secrets in
+    stored facets are redacted (an export leaves the store)."""
+    from agentops.redact import redact_value
     from graph.export.openlineage import PRODUCER
     from graph.export.openlineage import export_openlineage as export
 
-    events = export(state(ctx).store(), refs, producer or PRODUCER)
+    events = [redact_value(e) for e in export(state(ctx).store(), refs, producer or PRODUCER)]
     for event in events:
         sys.stdout.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
     stderr().print(f"exported {len(events)} OpenLineage events", markup=False, highlight=False)

@@ -86,8 +86,8 @@ def apply_command(
         str | None,
         typer.Option(
             "--tracking-uri",
-            help="MLflow registry (default: the plan's, then MLFLOW_TRACKING_URI, then "
-            "[sources.mlflow] tracking_uri in agentops.toml).",
+            help="MLflow registry (default: MLFLOW_TRACKING_URI, then [sources.mlflow] "
+            "tracking_uri in agentops.toml; never the plan's own).",
         ),
     ] = None,
     json: JsonFlag = False,

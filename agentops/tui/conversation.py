@@ -10,7 +10,6 @@ plain text or Markdown, never as Textual markup, and without control characters.
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
@@ -20,7 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Markdown, Static
 
-from agentops.render import safe
+from agentops.render import printable, safe
 from agentops.tui.messages import (
     AnswerDone,
     AnswerStopped,
@@ -36,13 +35,12 @@ if TYPE_CHECKING:
     from agentops.agent.loop import Answer
     from agentops.agent.messages import Usage
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
 DETAIL_CHARS = 4_000  # how much of a tool result an expanded line shows
 
 
 def clean(text: str) -> str:
     """Model or graph text without control characters (no terminal escapes), newlines kept."""
-    return _CONTROL.sub("", text)
+    return printable(text)
 
 
 def _args(data: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from graph.errors import DumpLineError, GraphError
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import Edge, Node, parse_time
 from graph.refs import EdgeKind, parse_ref
 from graph.store import LineageStore, UpsertResult
@@ -65,9 +66,9 @@ def _parse_line(number: int, line: str) -> Node | Edge:
         )
 
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise bad(f"not JSON ({exc.msg})") from None
+        record = parse_json(line)
+    except JSONTextError as exc:
+        raise bad(exc.reason) from None
     if not isinstance(record, dict):
         raise bad("not a JSON object")
     attrs = record.get("attrs", {})

@@ -153,14 +153,18 @@ class Source(ABC):
         """`ingest`, then the link step (`graph.ingest.link`: one artifact, one node, whichever
         source came first), with the new and rewritten nodes and edges counted on the store
         (new rows are the growth of its counts: only the link step deletes, folding a node
-        into the one it duplicates)."""
+        into the one it duplicates). Ingests into one store take turns
+        (`LineageStore.writer_lock`), so concurrent ones end as some serial order would, and
+        the counts are this ingest's own."""
         from graph.ingest.link import link
 
-        before = _totals(store)
-        tally = _TallyingStore(store)
-        report = self.ingest(tally, options, progress)  # type: ignore[arg-type]
-        report.link = link(tally, work_trees(options), options.root).to_json()  # type: ignore[arg-type]
-        after = _totals(store)
+        with store.writer_lock():
+            before = _totals(store)
+            tally = _TallyingStore(store)
+            report = self.ingest(tally, options, progress)  # type: ignore[arg-type]
+            report.link = link(tally, work_trees(options), options.root).to_json()  # type: ignore[arg-type]
+            report.problems.extend(tally.rejected)
+            after = _totals(store)
         report.nodes_new, report.edges_new = after[0] - before[0], after[1] - before[1]
         report.nodes_updated = max(tally.nodes - report.nodes_new, 0)
         report.edges_updated = max(tally.edges - report.edges_new, 0)
@@ -224,16 +228,18 @@ def _totals(store: LineageStore) -> tuple[int, int]:
 
 class _TallyingStore:
     """The store as an ingester sees it during `Source.run`: every call passes through, and
-    the rows `upsert` writes are tallied."""
+    the rows `upsert` writes, and the records it refuses, are tallied."""
 
     def __init__(self, store: LineageStore) -> None:
         self._store = store
         self.nodes = self.edges = 0
+        self.rejected: list[str] = []  # records the store refused, with why
 
     def upsert(self, *args: Any, **kwargs: Any) -> UpsertResult:
         result = self._store.upsert(*args, **kwargs)
         self.nodes += result.nodes
         self.edges += result.edges
+        self.rejected.extend(result.rejected)
         return result
 
     def __getattr__(self, name: str) -> Any:

@@ -7,7 +7,6 @@ ref the graph does not hold yet, is reported and skipped; the others are still i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from graph.errors import GraphError, IngestError
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import Edge, Node, parse_time
 from graph.refs import EdgeKind, incident_ref, parse_ref
 from graph.store import LineageStore
@@ -48,8 +48,8 @@ def incident_files(paths: Iterable[Path]) -> list[Path]:
 def parse_incident(path: Path) -> tuple[Node, list[str]]:
     """One incident file → its node and the refs it affects; IngestError names what is wrong."""
     try:
-        record: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        record: Any = parse_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, JSONTextError) as exc:
         raise IngestError(f"{path}: not a readable JSON file ({exc})") from None
     if not isinstance(record, dict):
         raise IngestError(f"{path}: an incident file must hold one JSON object")

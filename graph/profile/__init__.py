@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graph.jsontext import JSONTextError, parse_json
 from graph.profile.columns import (
     HISTOGRAM_BINS,
     SAMPLE_SIZE,
@@ -319,8 +320,8 @@ def _json_batches_python(path: Path) -> Iterator[pa.RecordBatch]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except ValueError as exc:
+                row = parse_json(line)
+            except JSONTextError as exc:
                 raise ProfileError(f"{path.name}: line {number} is not JSON ({exc})") from None
             if not isinstance(row, dict):
                 raise ProfileError(f"{path.name}: line {number} is not a JSON object")

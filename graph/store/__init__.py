@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -26,19 +26,31 @@ from graph.refs import (
     is_full_ref,
     looks_like_commit_prefix,
 )
+from graph.store.records import (
+    RecordRejected,
+    clean_edge,
+    clean_node,
+    clean_text,
+    clean_value,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 BATCH_SIZE = 5_000
+_WRITER_LOCK_KEY = 0x6167656E746F7073  # "agentops": the advisory lock ingests take turns on
 ANALYZE_AFTER_ROWS = 10_000
 T = TypeVar("T")
+R = TypeVar("R", Node, Edge)
 
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
+    """Rows written; `rejected` says which records were refused and why (`graph.store.records`)."""
+
     nodes: int
     edges: int
+    rejected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,38 @@ class LineageStore:
         self.close()
 
     @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the store's one writer lock (blocking until it is free) for a whole ingest.
+
+        An ingest reads what is stored, merges (earliest-seen, latest-seen, unions of facets)
+        and writes back; two at once would each merge into a state the other is about to
+        replace, and the graph would match neither serial order. Ingests therefore take turns;
+        readers never wait. SQLite: an exclusive `flock` on `<db file>.writer-lock`;
+        PostgreSQL: a session advisory lock; an in-memory store has one writer anyway.
+        """
+        if self.dialect == "postgresql":
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({_WRITER_LOCK_KEY})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_WRITER_LOCK_KEY})")
+                    conn.commit()
+            return
+        database = self._engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.writer-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for the read queries in `graph.queries` (not for use above `graph`)."""
         with self._engine.connect() as conn:
@@ -103,7 +147,8 @@ class LineageStore:
         whole call is rolled back. An existing node keeps its `first_seen`; its attributes and
         source time are replaced by the new ones. `delete` is for identity resolution only
         (`graph.ingest.link`: a node found to be another name of a stored one is folded into
-        it); nothing else ever removes a node.
+        it); nothing else ever removes a node. A record the store cannot hold (see
+        `graph.store.records`) is left out with the edges touching it, and named in `rejected`.
         """
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -111,16 +156,22 @@ class LineageStore:
 
         now = to_micros(utc_now())
         ids: dict[str, int] = {}  # ref → node id of every node written or linked so far
+        rejected: dict[str, str] = {}  # ref of a refused node or edge → why
         node_count = edge_count = 0
         try:
             with self._engine.begin() as conn:
                 node_stmt = sql.node_upsert(conn.dialect.name)
-                for batch in _batches(nodes, batch_size):
+                for batch in _batches(_accepted(nodes, clean_node, rejected), batch_size):
                     sql.executemany(conn, node_stmt, [_node_params(node, now) for node in batch])
                     ids.update(_node_ids(conn, [node.ref for node in batch]))
                     node_count += len(batch)
                 edge_stmt = sql.edge_upsert(conn.dialect.name)
-                for batch in _batches(edges, batch_size):
+                accepted_edges = (
+                    edge
+                    for edge in _accepted(edges, clean_edge, rejected)
+                    if edge.src not in rejected and edge.dst not in rejected
+                )
+                for batch in _batches(accepted_edges, batch_size):
                     _resolve_endpoints(conn, batch, ids)
                     sql.executemany(conn, edge_stmt, [_edge_params(e, ids, now) for e in batch])
                     edge_count += len(batch)
@@ -134,7 +185,8 @@ class LineageStore:
             ) from exc
         if node_count + edge_count >= ANALYZE_AFTER_ROWS and self.dialect == "postgresql":
             self._analyze()
-        return UpsertResult(node_count, edge_count)
+        refused = tuple(f"{ref} not stored: {why}" for ref, why in rejected.items())
+        return UpsertResult(node_count, edge_count, refused)
 
     def _analyze(self) -> None:
         """Refresh PostgreSQL's planner statistics after a bulk load.
@@ -168,7 +220,13 @@ class LineageStore:
         """Save values of one namespace (replacing same keys), in one transaction."""
         from graph.store import upserts as sql
 
-        rows = [{"namespace": namespace, "key": k, "value": v} for k, v in values.items()]
+        try:
+            rows = [
+                {"namespace": namespace, "key": clean_text(k), "value": clean_value(v)}
+                for k, v in values.items()
+            ]
+        except RecordRejected as exc:
+            raise StoreError(f"cannot save {namespace} state: {exc}") from None
         if not rows:
             return
         with self._engine.begin() as conn:
@@ -368,6 +426,18 @@ class LineageStore:
             if found:
                 return found
         return []
+
+
+def _accepted(
+    records: Iterable[R], clean: Callable[[R], R], rejected: dict[str, str]
+) -> Iterator[R]:
+    """The records the store can hold, cleaned; the others go into `rejected` by ref."""
+    for record in records:
+        try:
+            yield clean(record)
+        except RecordRejected as exc:
+            ref = getattr(record, "ref", None) or f"{record.src} -> {record.dst}"  # type: ignore[attr-defined]
+            rejected[clean_text(ref)] = str(exc)
 
 
 def node_from_row(row: Any) -> Node:

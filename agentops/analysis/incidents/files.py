@@ -14,6 +14,7 @@ from typing import Any
 
 from agentops.analysis.atomic_write import write_atomic
 from agentops.errors import IncidentError
+from graph.jsontext import JSONTextError, parse_json
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 NUMBERED_ID = re.compile(r"^INC-(\d{1,12})$")
@@ -53,8 +54,8 @@ def incident_files(paths: Iterable[Path]) -> list[Path]:
 
 def read_record(path: Path) -> dict[str, Any]:
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        record = parse_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, JSONTextError) as exc:
         raise IncidentError(f"{path}: not a readable incident file ({exc})") from None
     if not isinstance(record, dict):
         raise IncidentError(f"{path}: an incident file must hold one JSON object")

@@ -14,7 +14,6 @@ move a second time. The registry and the record go through the MLflow package's 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.rollback.plan import PLAN_FORMAT, PLAN_KIND, Action, AliasMove, plan_digest
 from agentops.errors import RollbackError
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import utc_now
 from graph.refs import model_ref
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 APPLIED_BY = "agentops rollback apply"
+MAX_PLAN_BYTES = 1 << 20  # a plan is a few KB; this bounds what a wrong path costs to read
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,11 @@ def load_plan(path: Path) -> LoadedPlan:
     """Read and check a JSON plan; any problem is one RollbackError line naming the file."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # bounded: `/dev/zero` or a huge file is not a plan
+            data = handle.read(MAX_PLAN_BYTES + 1)
+        if len(data) > MAX_PLAN_BYTES:
+            raise _refuse(path, f"larger than {MAX_PLAN_BYTES >> 20} MiB: not a rollback plan")
+        raw = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise RollbackError(
@@ -85,9 +90,9 @@ def load_plan(path: Path) -> LoadedPlan:
             hint="give the file written by `agentops rollback plan --json`",
         ) from None
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise _refuse(path, f"not JSON ({exc.msg} at line {exc.lineno})") from None
+        data = parse_json(raw)
+    except JSONTextError as exc:
+        raise _refuse(path, exc.reason) from None
     if not isinstance(data, dict) or data.get("kind") != PLAN_KIND:
         raise _refuse(path, f'not a rollback plan (no "kind": "{PLAN_KIND}")')
     if data.get("format") != PLAN_FORMAT:
@@ -118,25 +123,36 @@ def load_plan(path: Path) -> LoadedPlan:
     target = data.get("target") or {}
     if target.get("model") != model_ref(model, to_version):
         raise _refuse(path, "the alias move does not match the plan's target")
+    reason = data.get("reason")
+    if not isinstance(reason, str) or f" to version {to_version}:" not in reason:
+        raise _refuse(path, f"the plan's own text does not name version {to_version}")
+    if data.get("bad") == model_ref(model, to_version):
+        raise _refuse(path, "the plan rolls back to the bad version itself")
     return LoadedPlan(path, data, AliasMove(model, alias, from_version, to_version, uri))
 
 
 def resolve_uri(
     plan: LoadedPlan, explicit: str | None, configured: str | None, root: Path | None
 ) -> str:
-    """--tracking-uri, else the plan's registry, else MLFLOW_TRACKING_URI, else agentops.toml
-    (a relative SQLite path there is relative to the project root). A plan's URI whose password
-    was masked (`***`) cannot be used to connect and is skipped."""
-    from graph.ingest.mlflow.registry_client import resolve_tracking_uri
+    """The registry to move the alias in: --tracking-uri, else MLFLOW_TRACKING_URI, else
+    agentops.toml (a relative SQLite path there is relative to the project root) — never the
+    plan's own `tracking_uri`. A plan is a file anyone can edit (its digest is no signature),
+    and one copied with its project would reach the original's registry through the absolute
+    path it records; so a plan made against another registry than the project's is refused.
+    """
+    from graph.ingest.mlflow.registry_client import masked_uri, resolve_tracking_uri
 
-    recorded = plan.move.tracking_uri
     if explicit:
-        return explicit
-    if recorded and "***" not in recorded:
-        return recorded
-    if os.environ.get("MLFLOW_TRACKING_URI"):
-        return os.environ["MLFLOW_TRACKING_URI"]
-    return resolve_tracking_uri(None, configured, root)
+        return explicit  # the user named the registry on the command line
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or resolve_tracking_uri(None, configured, root)
+    recorded = plan.move.tracking_uri
+    if recorded and recorded != masked_uri(uri):
+        raise _refuse(
+            plan.path,
+            f"the plan was made for the registry {recorded}, this project's is {masked_uri(uri)}",
+            hint="make a fresh plan in this project, or name the registry with --tracking-uri",
+        )
+    return uri
 
 
 def apply_plan(

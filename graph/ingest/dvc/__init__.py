@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from graph.ingest.dvc.history import Commit, FileVersion, History, file_history, object_ids
+from graph.ingest.files.configs import YAMLTooLarge, load_yaml_documents
 from graph.ingest.links import COMMIT_ATTR, link_runs_to_commits
 from graph.ingest.openlineage import canonical_digest12
 from graph.model import Edge, Node
@@ -112,15 +113,19 @@ def _wanted(path: str) -> bool:
 def _load_yaml(content: bytes) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(content.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        documents = load_yaml_documents(content.decode("utf-8"))
     except UnicodeDecodeError:
         raise DvcFormatError("not UTF-8 text") from None
+    except (YAMLTooLarge, RecursionError) as exc:
+        raise DvcFormatError(str(exc) or "nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise DvcFormatError(f"not valid YAML{where}") from None
+    if len(documents) > 1:
+        raise DvcFormatError("more than one YAML document")
+    return documents[0] if documents else None
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

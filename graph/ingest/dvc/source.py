@@ -58,6 +58,8 @@ class DvcSource(Source):
         if links:
             summary += f"; {links} new links to commits/configs"
         notes = ["shallow clone: only the history it holds was read"] if report.shallow else []
+        if not report.up_to_date and not report.lock_versions and not report.dvc_files:
+            notes.append(f"no dvc.lock or .dvc file in the history of {report.repo}")
         return IngestReport(
             self.name, summary, list(report.problems), notes, details=report.to_json()
         )

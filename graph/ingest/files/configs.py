@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_KEYS = 5_000
+MAX_YAML_VALUES = 200_000  # nodes of one YAML document, aliases expanded (see load_yaml_documents)
 MAX_VALUE_CHARS = 2_000
 
 FORMATS = {
@@ -72,11 +73,64 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def _load_yaml(text: str) -> Any:
+class YAMLTooLarge(ValueError):
+    """A YAML document whose aliases expand past `MAX_YAML_VALUES`, or refer to themselves."""
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    """Every document of a YAML text, with a safe loader and bounded expansion.
+
+    Aliases share one object when loaded, so a 75 KB "alias bomb" loads fast and then costs
+    gigabytes in whatever walks it (flattening, hashing, serialising). Each document's node
+    graph is measured as it will be walked — every alias counted at its full size — before it
+    is built, and refused past `MAX_YAML_VALUES` (YAMLTooLarge).
+    """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            _check_expansion(node)
+            documents.append(loader.construct_document(node))
+        return documents
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: Any) -> None:
+    """YAMLTooLarge if the node graph under `root`, aliases expanded, holds more than
+    `MAX_YAML_VALUES` nodes or contains itself. Iterative, each shared node measured once."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, measured_children = stack.pop()
+        if id(node) in sizes:
+            continue
+        value = node.value if isinstance(node.value, list) else []
+        children = [
+            part for item in value for part in (item if isinstance(item, tuple) else (item,))
+        ]
+        if not measured_children:
+            if id(node) in open_nodes:
+                raise YAMLTooLarge("a YAML alias refers to a node that contains it")
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    raise YAMLTooLarge("a YAML alias refers to a node that contains it")
+                stack.append((child, False))
+            continue
+        open_nodes.discard(id(node))
+        sizes[id(node)] = size = 1 + sum(sizes[id(child)] for child in children)
+        if size > MAX_YAML_VALUES:
+            raise YAMLTooLarge(f"YAML aliases expand to more than {MAX_YAML_VALUES:,} values")
+
+
+def _load_yaml(text: str) -> Any:
+    documents = [doc for doc in load_yaml_documents(text) if doc is not None]
     if not documents:
         return {}
     return documents[0] if len(documents) == 1 else documents
@@ -115,6 +169,8 @@ def parse_config(path: str, data: bytes, fmt: str | None = None) -> ParsedConfig
         return ParsedConfig(fmt, error="not UTF-8 text")
     except RecursionError:
         return ParsedConfig(fmt, error="nested too deeply to parse")
+    except YAMLTooLarge as exc:
+        return ParsedConfig(fmt, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - any parser failure is data about the file
         return ParsedConfig(fmt, error=f"{exc.__class__.__name__}: {one_line(exc)}")
     keys, truncated = flatten(document)

@@ -256,6 +256,12 @@ def _ingest_new(
     result.new_commits = store.counts().nodes.get("commit", 0) - commits_before
     result.configs, result.manifests = versions.configs, versions.manifests
     result.datasets, result.parse_errors = versions.datasets, versions.parse_errors
+    if versions.unnamed_paths:
+        shown = ", ".join(repr(path) for path in versions.unnamed_paths[:3])
+        result.notes.append(
+            f"{len(versions.unnamed_paths)} file(s) not read: a newline in the path ({shown}); "
+            "git's batch protocol cannot name them: rename them to be ingested"
+        )
     if versions.digests:
         store.put_state(
             STATE_NAMESPACE, {f"blob:{sha}": digest for sha, digest in versions.digests.items()}

@@ -44,6 +44,7 @@ class VersionsResult:
     manifests: int = 0
     datasets: int = 0
     parse_errors: int = 0
+    unnamed_paths: list[str] = field(default_factory=list)  # not askable of git: a newline
     digests: dict[str, str] = field(default_factory=dict)  # new blob sha → BLAKE3 hex digest
 
 
@@ -119,8 +120,12 @@ def build_versions(
         return result
     names: dict[bytes, int] = {}
     pairs: list[tuple[VersionWanted, bytes | None, bytes | None]] = []
+    seen_unnamed: set[bytes] = set()
     for w in reversed(wanted):  # oldest first: a version's time is the first commit writing it
         new = _object_name(w.commit, w.raw_path)
+        if new is None and w.raw_path not in seen_unnamed:
+            seen_unnamed.add(w.raw_path)
+            result.unnamed_paths.append(w.raw_path.decode("utf-8", "backslashreplace"))
         old = None
         if w.change in ("M", "R") and w.parent:
             old = _object_name(w.parent, w.old_raw_path or w.raw_path)

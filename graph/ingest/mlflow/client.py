@@ -9,12 +9,14 @@ ingest the HTTP client gets no retries and a short timeout, unless the user set 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from graph.errors import IngestError
 
@@ -78,14 +80,47 @@ def _fail_fast_env() -> Iterator[None]:
 
 
 def _check_local_store(uri: str) -> None:
-    """MLflow would silently create an empty database at a mistyped path: refuse instead."""
-    if uri.startswith("sqlite:///") and ":memory:" not in uri:
-        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-        if not path.is_file():
-            raise IngestError(
-                f"no MLflow database at {path}",
-                hint="check the tracking URI (sqlite:///absolute/path/mlflow.db)",
-            )
+    """A source is only read: refuse a SQLite file MLflow would write to before it connects.
+
+    MLflow creates its tables in any SQLite file it is pointed at that lacks one of them — an
+    empty file at a mistyped path, the lineage store itself, a tracking database with a dropped
+    table — and exits happily. So the file is opened read-only first and must hold every table
+    of MLflow's schema (as MLflow itself checks before it "initialises").
+    """
+    if not uri.startswith("sqlite:///") or ":memory:" in uri:
+        return
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    hint = "check the tracking URI (sqlite:///absolute/path/mlflow.db)"
+    if not path.is_file():
+        raise IngestError(f"no MLflow database at {path}", hint=hint)
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        ) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as exc:
+        raise IngestError(f"{path} is not a readable SQLite database ({exc})", hint=hint) from None
+    if "experiments" not in tables or "alembic_version" not in tables:
+        raise IngestError(
+            f"{path} is not an MLflow tracking database: agentops only reads MLflow stores",
+            hint=hint,
+        )
+    missing = sorted(_mlflow_tables() - tables)
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise IngestError(
+            f"{path} lacks MLflow table(s) {shown}: agentops reads it as it is, never repairs it",
+            hint="upgrade or repair it with MLflow (`mlflow db upgrade`), then ingest again",
+        )
+
+
+def _mlflow_tables() -> set[str]:
+    """The tables of the installed MLflow's schema (its ORM models, as MLflow checks them)."""
+    import mlflow.store.model_registry.dbmodels.models  # noqa: F401 - registers the tables
+    import mlflow.store.tracking.dbmodels.models  # noqa: F401
+    from mlflow.store.db.base_sql_model import Base
+
+    return set(Base.metadata.tables)
 
 
 @contextmanager

@@ -23,7 +23,6 @@ datasets, not three versions of one; an example never shares a name with the dat
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from graph.ingest.aliases import add_alias
 from graph.ingest.data import path_timeline, version_read_at
+from graph.jsontext import JSONTextError, parse_json
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, dataset_ref
 
@@ -220,8 +220,8 @@ def _json(text: str | None) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        return parse_json(text)
+    except JSONTextError:
         return text
 
 

@@ -17,7 +17,6 @@ it could not be named in the graph.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from graph.errors import IngestError
+from graph.jsontext import JSONTextError, decode_at
 from graph.model import parse_time
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -151,6 +151,9 @@ def parse_events(text: str, source: str) -> EventBatch:
         items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
         for index, item in items:
             position = where if index is None else f"{where}[{index}]"
+            if isinstance(item, _Unreadable):
+                batch.invalid.append(InvalidEvent(position, item.reason))
+                continue
             try:
                 kind, time = check_event(item)
             except _Invalid as exc:
@@ -164,7 +167,6 @@ def _json_values(text: str) -> Iterator[tuple[int, Any, str]]:
     """Each top-level JSON value (or why it is not JSON) with the line it starts on. A broken
     value is skipped to the next line that starts an object or array, so one bad NDJSON line
     costs one event."""
-    decoder = json.JSONDecoder()
     position, end = 0, len(text)
     line, counted = 1, 0  # newlines are counted once, up to `counted`
     while True:
@@ -175,15 +177,73 @@ def _json_values(text: str) -> Iterator[tuple[int, Any, str]]:
         line += text.count("\n", counted, position)
         counted = position
         try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            yield line, None, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            value, position = decode_at(text, position)
+        except JSONTextError as exc:
+            salvaged = _array_items(text, position) if text[position] == "[" else None
+            if salvaged is not None:
+                value, position = salvaged
+                yield line, value, ""
+                continue
+            yield line, None, exc.reason
             resync = _NEXT_OBJECT.search(text, position + 1)
             if resync is None:
                 return
             position = resync.start() + 1
             continue
         yield line, value, ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """An element of an event array that is not JSON agentops reads, in place of the event."""
+
+    reason: str
+
+
+_BLANK = re.compile(r"\s*")
+_ARRAY_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _array_items(text: str, start: int) -> tuple[list[Any], int] | None:
+    """The elements of the array at `start`, each broken one as `_Unreadable`, and where the
+    array ends; None if the array itself is not well formed. So one malformed event in a JSON
+    array costs that event, not the file. Elements are delimited by a scan of brackets outside
+    strings (no recursion: a hostile depth is only counted)."""
+    items: list[Any] = []
+    position = start + 1
+    while True:
+        position = _BLANK.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith("]", position) and not items:
+            return items, position + 1
+        end = _element_end(text, position)
+        if end is None:
+            return None
+        try:
+            value, stop = decode_at(text, position)
+            if stop > end or text[stop:end].strip():
+                raise JSONTextError("not JSON: extra data inside the element")
+        except JSONTextError as exc:
+            value = _Unreadable(exc.reason)
+        items.append(value)
+        if text.startswith("]", end):
+            return items, end + 1
+        position = end + 1  # past the comma
+
+
+def _element_end(text: str, position: int) -> int | None:
+    """Index of the `,` or `]` that ends the array element starting at `position`."""
+    depth = 0
+    for token in _ARRAY_TOKEN.finditer(text, position):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+        elif mark in "]}":
+            if depth == 0:
+                return token.start() if mark == "]" else None
+            depth -= 1
+        elif mark == "," and depth == 0:
+            return token.start()
+    return None
 
 
 # -- checking ----------------------------------------------------------------------------------
@@ -233,8 +293,10 @@ def _time(holder: dict[str, Any], key: str, path: str, required: bool = True) ->
         return None
     try:
         return parse_event_time(text)
-    except ValueError:
-        raise _Invalid(f"{path}{key} {text!r} is not an ISO-8601 time") from None
+    except ValueError as exc:
+        raise _Invalid(
+            f"{path}{key} {text!r} is not an ISO-8601 time the graph holds: {exc}"
+        ) from None
 
 
 def check_event(event: Any) -> tuple[EventKind, datetime]:

@@ -53,12 +53,10 @@ class OpenLineageSource(Source):
             f"{f', {report.linked_commits} linked to commits' if report.linked_commits else ''}"
             f"{f'; {len(report.invalid)} invalid' if report.invalid else ''}"
         )
-        return IngestReport(
-            self.name,
-            summary,
-            problems=[f"invalid event {bad}" for bad in report.invalid],
-            details=report.to_json(),
-        )
+        problems = [f"invalid event {bad}" for bad in report.invalid]
+        if report.files and not report.events and not report.invalid:
+            problems.append(f"no OpenLineage events in the {report.files} file(s) read")
+        return IngestReport(self.name, summary, problems=problems, details=report.to_json())
 
 
 SOURCE = OpenLineageSource()

@@ -44,8 +44,12 @@ def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(
     tmp_path: Path, registry_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict]:
-    """A folder with its own registry copy and lineage store; the cwd, with no agentops.toml."""
+    """A folder with its own registry copy and lineage store; the cwd, its agentops.toml naming
+    the registry (apply takes the registry from the project, never from the plan)."""
     shutil.copy(registry_template, tmp_path / "mlflow.db")
+    (tmp_path / "agentops.toml").write_text(
+        '[sources.mlflow]\ntracking_uri = "sqlite:///mlflow.db"\n'
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
@@ -238,3 +242,31 @@ def test_the_next_mlflow_ingest_does_not_record_the_move_twice(
         ingest_mlflow(store, uri)
         deployments = _deployments(store)
         assert len(deployments) == 2 and applied.deployment in deployments
+
+
+def test_a_plan_aimed_at_another_registry_is_refused(project, cli, tmp_path_factory):
+    """Issue 17, class 2: the plan's digest is no signature; an edited plan, or one copied with
+    its project, must not reach another registry through the URI it records."""
+    original = tmp_path_factory.mktemp("original") / "mlflow.db"
+    shutil.copy(project["root"] / "mlflow.db", original)
+    path = _write_plan(project, ALIAS)
+    data = json.loads(path.read_text())
+    data["mechanism"]["tracking_uri"] = f"sqlite:///{original}"
+    data["digest"] = plan_digest(data)
+    path.write_text(json.dumps(data))
+    code, _, err = cli("--db", project["db"], "rollback", "apply", str(path), "--yes")
+    assert code == 1
+    assert "the plan was made for the registry" in err and "Traceback" not in err
+    assert _alias(f"sqlite:///{original}") == "3" and _alias(project["uri"]) == "3"
+
+
+def test_a_plan_whose_version_was_edited_with_its_digest_is_refused(project, cli):
+    path = _write_plan(project, ALIAS)
+    data = json.loads(path.read_text())
+    data["mechanism"]["to_version"] = "1"
+    data["target"]["model"] = M[1]
+    data["digest"] = plan_digest(data)
+    path.write_text(json.dumps(data))
+    code, _, err = cli("--db", project["db"], "rollback", "apply", str(path), "--yes")
+    assert code == 1 and "does not name version 1" in err
+    assert _alias(project["uri"]) == "3"
