@@ -29,8 +29,9 @@ class Outcome:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
     def assert_one_clear_error(self) -> str:
-        """Exit 1, no traceback, exactly one `error:` line (a `hint:` may follow); its text."""
-        assert self.code == 1, (self.code, self.stderr)
+        """Exit 1 (a failure) or 2 (a usage error), no traceback, exactly one `error:` line (a
+        `hint:` may follow); its text."""
+        assert self.code in (1, 2), (self.code, self.stderr)
         assert "Traceback" not in self.stderr, self.stderr
         assert len(self.error_lines) == 1, self.stderr
         return self.error_lines[0]
@@ -65,9 +66,14 @@ def run_agentops(
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """An empty project folder (its store at .agentops/lineage.db on first use)."""
+    """A project folder as `agentops init` leaves it: agentops.toml and an empty store."""
+    from agentops.settings import init_project, load_settings
+    from graph.store import open_store
+
     root = tmp_path / "project"
     root.mkdir()
+    init_project(root)
+    open_store(load_settings(root).db_url).close()
     return root
 
 

@@ -59,7 +59,7 @@ def test_two_writers_and_a_reader_end_in_a_serial_order(
         return request.getfixturevalue("pg_url") if name == "together" else _fresh_pg(request)
 
     together = url("together")
-    assert run_agentops(tmp_path, "--db", together, "status").code == 0  # the store exists
+    assert run_agentops(tmp_path, "--db", together, "init").code == 0  # the store exists
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", ENTRY, "--db", together, "ingest", "openlineage", str(f)],

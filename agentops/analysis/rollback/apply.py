@@ -15,6 +15,7 @@ move a second time. The registry and the record go through the MLflow package's 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -124,7 +125,8 @@ def load_plan(path: Path) -> LoadedPlan:
     if target.get("model") != model_ref(model, to_version):
         raise _refuse(path, "the alias move does not match the plan's target")
     reason = data.get("reason")
-    if not isinstance(reason, str) or f" to version {to_version}:" not in reason:
+    named = re.compile(rf"\bto version {re.escape(to_version)}(?!\w|\.\d)")
+    if not isinstance(reason, str) or not named.search(reason):
         raise _refuse(path, f"the plan's own text does not name version {to_version}")
     if data.get("bad") == model_ref(model, to_version):
         raise _refuse(path, "the plan rolls back to the bad version itself")
