@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from knowledge.library import KnowledgeLibrary
 
 T = TypeVar("T")
+PLAN_KEY_FILE = "plan.key"
 
 
 class _Remembered:
@@ -165,6 +166,26 @@ class Project:
         from agentops.agent.backends import make_backend, resolve_model
 
         return make_backend(resolve_model(model, self.settings.raw))
+
+    def _plan_key(self, create: bool) -> bytes | None:
+        """The project's secret for signing rollback plans, made on first use (mode 0600)."""
+        import os
+        import secrets
+
+        path = self.settings.state_dir / PLAN_KEY_FILE
+        if create and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            else:
+                with os.fdopen(fd, "w", encoding="ascii") as handle:
+                    handle.write(secrets.token_hex(32) + "\n")
+        try:
+            return path.read_text(encoding="ascii").strip().encode("ascii") or None
+        except (OSError, UnicodeDecodeError):
+            return None
 
     @property
     def repo_path(self) -> Path | None:
@@ -296,10 +317,27 @@ class Project:
         finally:
             self.forget()
 
-    def apply_rollback(self, plan: LoadedPlan, tracking_uri: str) -> ApplyResult:
-        """Move the registry alias as the plan says and record the move in the graph."""
-        from agentops.analysis.rollback.apply import apply_plan
+    def sign_plan(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """The plan's JSON with the project's signature, so `apply_rollback` can tell it from
+        an edited one (a digest anyone can recompute; the key stays in the project)."""
+        from agentops.analysis.rollback.plan import plan_signature
 
+        return {**plan, "signature": plan_signature(plan, self._plan_key(create=True))}
+
+    def apply_rollback(self, plan: LoadedPlan, tracking_uri: str) -> ApplyResult:
+        """Move the registry alias as the plan says and record the move in the graph; only a
+        plan this project signed (`sign_plan`) is carried out."""
+        from agentops.analysis.rollback.apply import apply_plan
+        from agentops.analysis.rollback.plan import signature_matches
+        from agentops.errors import RollbackError
+
+        key = self._plan_key(create=False)
+        if key is None or not signature_matches(plan.data, key):
+            raise RollbackError(
+                f"{plan.path}: not signed by this project's plan key "
+                f"({self.settings.state_dir / PLAN_KEY_FILE}): edited, or made elsewhere",
+                hint="make a fresh plan here: agentops rollback plan BAD --json --out plan.json",
+            )
         try:
             return apply_plan(self.store, plan, tracking_uri)
         finally:

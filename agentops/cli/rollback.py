@@ -53,7 +53,7 @@ def plan_command(
     project = state(ctx).project
     with stderr().status("planning the rollback…"):
         result = project.plan_rollback(bad, to=to)
-    data = result.to_json()
+    data = project.sign_plan(result.to_json())  # `apply` carries out only signed plans
     markdown = result.to_markdown()
     if out is not None:
         import json as json_lib

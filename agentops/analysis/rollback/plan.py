@@ -1,14 +1,17 @@
 """What a rollback plan holds: plain dataclasses, their JSON, and the plan file's integrity.
 
-The JSON plan is the input of `agentops rollback apply`, so it carries a format marker and a
-digest (SHA-256 over its canonical JSON without the digest): `apply` executes exactly the plan a
-person reviewed, and refuses one edited after it was made — make a new plan instead
-(`agentops rollback plan BAD --to REF`).
+The JSON plan is the input of `agentops rollback apply`, so it carries a format marker, a
+digest (SHA-256 over its canonical JSON without digest and signature: it catches accidents) and
+a signature (HMAC-SHA256 with the project's plan key, `.agentops/plan.key`, which never leaves
+the project: anyone can recompute a digest, only the project can sign). `apply` executes
+exactly the plan a person reviewed, and refuses one edited after it was made — make a new plan
+instead (`agentops rollback plan BAD --to REF`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -228,10 +231,25 @@ class RollbackPlan:
         return plan_markdown(self.to_json())
 
 
-def plan_digest(body: dict[str, Any]) -> str:
-    """SHA-256 of the plan's canonical JSON, the `digest` key left out."""
-    content = {key: value for key, value in body.items() if key != "digest"}
-    canonical = json.dumps(
+def _canonical(body: dict[str, Any]) -> bytes:
+    """The plan's content as signed and digested: canonical JSON without digest and signature."""
+    content = {key: value for key, value in body.items() if key not in ("digest", "signature")}
+    text = json.dumps(
         content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def plan_digest(body: dict[str, Any]) -> str:
+    """SHA-256 of the plan's canonical JSON."""
+    return "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def plan_signature(body: dict[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 of the plan's canonical JSON with the project's plan key."""
+    return "hmac-sha256:" + hmac.new(key, _canonical(body), hashlib.sha256).hexdigest()
+
+
+def signature_matches(body: dict[str, Any], key: bytes) -> bool:
+    signature = body.get("signature")
+    return isinstance(signature, str) and hmac.compare_digest(signature, plan_signature(body, key))

@@ -15,6 +15,8 @@ import pytest
 
 from agentops.analysis.rollback import plan
 from agentops.analysis.rollback.plan import plan_digest
+from agentops.project import Project
+from agentops.settings import load_settings
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
 
@@ -72,9 +74,11 @@ def _alias(uri: str) -> str | None:
 
 
 def _write_plan(project: dict, *causes, name: str = "plan.json") -> Path:
+    """A plan as `rollback plan --out` writes it: signed with the project's plan key."""
     result = plan(project["store"], M[3], report=report_for(*causes), tracking_uri=project["uri"])
+    signed = Project(load_settings(project["root"])).sign_plan(result.to_json())
     path = project["root"] / name
-    path.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    path.write_text(json.dumps(signed, indent=2), encoding="utf-8")
     return path
 
 
@@ -258,6 +262,31 @@ def test_a_plan_aimed_at_another_registry_is_refused(project, cli, tmp_path_fact
     assert code == 1
     assert "the plan was made for the registry" in err and "Traceback" not in err
     assert _alias(f"sqlite:///{original}") == "3" and _alias(project["uri"]) == "3"
+
+
+def test_a_plan_edited_throughout_with_its_digest_recomputed_is_refused(project, cli):
+    """Issue 17, class 2: move, target and text all edited to agree, the digest recomputed —
+    only the project's key could sign that, so apply refuses and the alias stays."""
+    path = _write_plan(project, ALIAS)
+    data = json.loads(path.read_text())
+    data["mechanism"]["to_version"] = "1"
+    data["target"]["model"] = M[1]
+    data["reason"] = data["reason"].replace("to version 2", "to version 1")
+    data["digest"] = plan_digest(data)
+    path.write_text(json.dumps(data))
+    code, _, err = cli("--db", project["db"], "rollback", "apply", str(path), "--yes")
+    assert code == 1 and "not signed by this project's plan key" in err, err
+    assert _alias(project["uri"]) == "3"
+    key = project["root"] / ".agentops" / "plan.key"
+    assert key.stat().st_mode & 0o077 == 0  # the key is the user's alone
+
+
+def test_a_plan_from_another_project_is_refused(project, cli, tmp_path_factory):
+    path = _write_plan(project, ALIAS)
+    (project["root"] / ".agentops" / "plan.key").write_text("another project's key\n")
+    code, _, err = cli("--db", project["db"], "rollback", "apply", str(path), "--yes")
+    assert code == 1 and "not signed by this project's plan key" in err
+    assert _alias(project["uri"]) == "3"
 
 
 def test_a_plan_whose_version_was_edited_with_its_digest_is_refused(project, cli):
