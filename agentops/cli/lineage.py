@@ -100,10 +100,13 @@ def _resolve(cli: CliState, refs: list[str]) -> list[str]:
 
 
 def _emit(cli: CliState, subgraph: Subgraph, fmt: Format, extra: dict | None = None) -> None:
+    from agentops.redact import redact_text, redact_value
     from graph import export
 
+    # an export leaves the store: a ref can hold a secret (an OpenLineage namespace with a
+    # database URL and its password), so it is redacted like everything else that leaves
     if fmt is Format.JSON:
-        print_json({**(extra or {}), **subgraph.to_json()})
+        print_json(redact_value({**(extra or {}), **subgraph.to_json()}))
         return
     if fmt in (Format.DOT, Format.MERMAID, Format.GRAPHML):
         render = {
@@ -111,7 +114,7 @@ def _emit(cli: CliState, subgraph: Subgraph, fmt: Format, extra: dict | None = N
             Format.MERMAID: export.to_mermaid,
             Format.GRAPHML: export.to_graphml,
         }[fmt]
-        typer.echo(render(subgraph), nl=False)
+        typer.echo(redact_text(render(subgraph)), nl=False)
         return
     from agentops.render import lineage_table, lineage_tree
 

@@ -55,3 +55,18 @@ def test_export_openlineage_redacts_stored_facets(project: Path) -> None:
     exported = run_agentops(project, "export", "openlineage", f"run:{RUN_ID}")
     assert exported.code == 0, exported.stderr
     assert RUN_ID in exported.stdout and leaked(exported.stdout) == []
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "graphml", "json"])
+def test_lineage_exports_redact_a_secret_held_in_a_ref(project: Path, fmt: str) -> None:
+    """An OpenLineage namespace may be a database URL with its password: the dataset's ref
+    holds it, and every lineage format that leaves the store must not."""
+    event = _event("2026-01-01T00:00:00Z")
+    namespace = "postgres://etl:Sup3rS3cretPw9@db.internal:5432"
+    event["inputs"] = [{"namespace": namespace, "name": "shop.orders"}]
+    (project / "events.json").write_text(json.dumps(event))
+    assert run_agentops(project, "ingest", "openlineage", "events.json").code == 0
+    shown = run_agentops(project, "lineage", "upstream", f"run:{RUN_ID}", "--format", fmt)
+    assert shown.code == 0, shown.stderr
+    assert "shop.orders" in shown.stdout or "dataset" in shown.stdout
+    assert "Sup3rS3cretPw9" not in shown.stdout and "REDACTED" in shown.stdout
