@@ -31,6 +31,9 @@ _FIELD_OWNERS = {
     **dict.fromkeys(TEMPLATE_FIELDS, "template"),
 }
 
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+"""A card's front matter is a few fields; a team folder is untrusted input, and YAML aliases
+can expand a few kilobytes into gigabytes, so front matter is bounded and aliases refused."""
 _FENCE = "---"
 _FENCE_ENDS = ("---", "...")
 
@@ -92,8 +95,25 @@ def _split_front_matter(
         return None
     import yaml  # deferred: `import knowledge` stays cheap
 
+    front = "\n".join(lines[1:end])
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        problems.append(
+            CardProblem(
+                source, "front matter", f"longer than {MAX_FRONT_MATTER_CHARS:,} characters"
+            )
+        )
+        return None
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        if any(isinstance(token, yaml.AliasToken) for token in yaml.scan(front)):
+            problems.append(
+                CardProblem(
+                    source,
+                    "front matter",
+                    "uses YAML aliases (*name): write each value out, a card needs none",
+                )
+            )
+            return None
+        data = yaml.safe_load(front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""

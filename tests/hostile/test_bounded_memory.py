@@ -36,3 +36,17 @@ def test_a_committed_yaml_alias_bomb_is_skipped_and_the_repo_ingests(project: Pa
 def test_rollback_apply_reads_a_bounded_amount(project: Path) -> None:
     line = run_agentops(project, "rollback", "apply", "/dev/zero", "--yes").assert_one_clear_error()
     assert "/dev/zero" in line
+
+
+def test_a_team_card_alias_bomb_is_refused_by_name_and_the_rest_load(project: Path) -> None:
+    cards = project / "docs" / "ops"
+    cards.mkdir(parents=True)
+    bomb = "---\nid: bomb\n" + yaml_alias_bomb() + "---\nbody\n"
+    (cards / "bomb.md").write_text(bomb)
+    (project / "agentops.toml").write_text('knowledge = ["docs/ops"]\n')
+    checked = run_agentops(project, "knowledge", "check", "docs/ops")
+    assert "Traceback" not in checked.stderr and "MemoryError" not in checked.stderr
+    assert checked.code == 1 and "YAML aliases" in checked.stdout + checked.stderr
+    listed = run_agentops(project, "knowledge", "list")
+    assert "Traceback" not in listed.stderr and "MemoryError" not in listed.stderr
+    assert "bomb.md" in listed.stderr and "YAML aliases" in listed.stderr
