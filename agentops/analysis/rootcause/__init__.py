@@ -26,7 +26,11 @@ from agentops.analysis.rootcause.baseline import (
     load_versions,
 )
 from agentops.analysis.rootcause.data_changes import compare_datasets
-from agentops.analysis.rootcause.relevance import dev_manifest_reason, unreachable_reason
+from agentops.analysis.rootcause.relevance import (
+    dev_group_reason,
+    dev_manifest_reason,
+    unreachable_reason,
+)
 from agentops.analysis.rootcause.report import (
     CAUSE_FOUND,
     NO_LINEAGE_CAUSE,
@@ -287,14 +291,18 @@ def _code_suspects(
     for manifest, changes in by_manifest.items():
         commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
-        reason = dev_manifest_reason(manifest)
+        runtime = [c for c in changes if not dev_group_reason(c["package"])]
+        reason = dev_manifest_reason(manifest) or (
+            None if runtime else dev_group_reason(changes[0]["package"])
+        )
         if reason and manifest_ref:
             moved = [
                 f"{c['package']} {c.get('old') or '∅'} → {c.get('new') or '∅'}" for c in changes
             ]
             suspects.append(ruled_out(manifest_ref, "dependency", manifest, reason, moved))
             continue
-        suspects.append(dependency_suspect(commits[0] if commits else None, manifest_ref, changes))
+        commit = commits[0] if commits else None
+        suspects.append(dependency_suspect(commit, manifest_ref, runtime or changes))
     return suspects
 
 

@@ -7,7 +7,10 @@ ranked as a cause.
 The file names are the ones each tool documents (GitHub Actions' `.github/workflows/`, GitLab's
 `.gitlab-ci.yml`, pre-commit's `.pre-commit-config.yaml`, EditorConfig's `.editorconfig`, ruff's
 `ruff.toml`, mypy's `mypy.ini`, tox's `tox.ini`, Read the Docs' `.readthedocs.yaml`, …) and pip's
-convention of one requirements file per purpose (`requirements-dev.txt`, `requirements/test.txt`).
+convention of one requirements file per purpose (`requirements-dev.txt`, `requirements/test.txt`),
+and, inside one manifest, the groups that by convention hold development tools: Poetry's `dev`
+group and `dev-dependencies`, PEP 735 `[dependency-groups]` and extras named for tests, linting,
+typing or docs (manifests key such a package `<group>:<name>`, see graph.ingest.files.manifests).
 """
 
 from __future__ import annotations
@@ -56,6 +59,34 @@ _TOOLING_PATTERNS = tuple((purpose, _pattern(globs)) for purpose, globs in _TOOL
 _DEV_MANIFEST_PATTERN = _pattern(_DEV_MANIFESTS)
 
 
+DEV_GROUPS = frozenset(
+    [
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "style",
+        "format",
+        "formatting",
+        "typing",
+        "types",
+        "mypy",
+        "docs",
+        "doc",
+        "documentation",
+        "ci",
+        "coverage",
+        "pre-commit",
+        "check",
+        "checks",
+    ]
+)
+
+
 def unreachable_reason(path: str) -> str | None:
     """Why a file can never reach the model ("a continuous integration file"), or None."""
     for purpose, pattern in _TOOLING_PATTERNS:
@@ -71,4 +102,12 @@ def dev_manifest_reason(path: str) -> str | None:
             f"{path} lists development, test or documentation dependencies, "
             "not the model's runtime environment"
         )
+    return None
+
+
+def dev_group_reason(package: str) -> str | None:
+    """Why a manifest entry (`<group>:<name>`) is a development tool, not a runtime package."""
+    group, _, name = package.rpartition(":")
+    if group.lower() in DEV_GROUPS:
+        return f"{name} is in the {group} group, which the model's runtime does not install"
     return None

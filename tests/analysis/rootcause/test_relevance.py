@@ -5,7 +5,11 @@ real change."""
 from __future__ import annotations
 
 from agentops.analysis.rootcause import _code_suspects
-from agentops.analysis.rootcause.relevance import dev_manifest_reason, unreachable_reason
+from agentops.analysis.rootcause.relevance import (
+    dev_group_reason,
+    dev_manifest_reason,
+    unreachable_reason,
+)
 from agentops.analysis.rootcause.scoring import CAUSE_SCORE
 from graph.code_diff import CodeDiff, CommitChange, ConfigChange, KeyChange, PackageChange
 
@@ -70,3 +74,24 @@ def test_the_conventions_that_decide_it() -> None:
         assert dev_manifest_reason(path), path
     for path in ("requirements.txt", "pyproject.toml", "environment.yml", "conda.yaml"):
         assert dev_manifest_reason(path) is None, path
+
+
+def test_development_groups_inside_one_manifest_are_not_the_runtime() -> None:
+    diff = CodeDiff("model:m/1", "model:m/2", "a" * 40, "f" * 40)
+    diff.configs = [
+        ConfigChange("pyproject.toml", "config:py@1", "config:py@2", manifest=True),
+        ConfigChange("environment.yml", "config:env@1", "config:env@2", manifest=True),
+    ]
+    diff.dependencies = [
+        PackageChange("pyproject.toml", "dev:pytest", "changed", ">=7", ">=9"),
+        PackageChange("pyproject.toml", "lint:ruff", "changed", "0.4", "0.6"),
+        PackageChange("environment.yml", "test:hypothesis", "added", None, "6"),
+        PackageChange("environment.yml", "scikit-learn", "changed", "1.3", "2.0"),
+    ]
+    suspects = {s.ref: s for s in _code_suspects(diff, None, {}, {})}
+    dev_only = suspects["config:py@2"]
+    assert dev_only.score == 0.0 and "dev group" in dev_only.evidence[-1]
+    mixed = suspects["config:env@2"]
+    assert mixed.score >= CAUSE_SCORE and mixed.card == "dependency-bump"
+    assert all("hypothesis" not in line for line in mixed.evidence)
+    assert dev_group_reason("gpu:torch") is None and dev_group_reason("numpy") is None
