@@ -15,9 +15,7 @@ typing or docs (manifests key such a package `<group>:<name>`, see graph.ingest.
 
 from __future__ import annotations
 
-import re
-
-from graph.ingest.files.classify import glob_to_regex
+from graph.ingest.files.classify import compile_globs
 
 _TOOLING = (
     (
@@ -49,14 +47,8 @@ docs-requirements* requirements-ci* requirements/dev* requirements/test* require
 requirements/docs* requirements/ci* docs/requirements*"""
 
 
-def _pattern(globs: str) -> re.Pattern[str]:
-    return re.compile(
-        "^(?:" + "|".join(glob_to_regex(g) for g in globs.split()) + ")$", re.IGNORECASE
-    )
-
-
-_TOOLING_PATTERNS = tuple((purpose, _pattern(globs)) for purpose, globs in _TOOLING)
-_DEV_MANIFEST_PATTERN = _pattern(_DEV_MANIFESTS)
+_TOOLING_PATTERNS = tuple((purpose, compile_globs(globs.split())) for purpose, globs in _TOOLING)
+_DEV_MANIFEST_PATTERN = compile_globs(_DEV_MANIFESTS.split())
 
 
 DEV_GROUPS = frozenset(

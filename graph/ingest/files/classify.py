@@ -92,7 +92,8 @@ def glob_to_regex(glob: str) -> str:
     return "".join(out) + "(?:/.*)?"
 
 
-def _compile(globs: Sequence[str]) -> re.Pattern[str]:
+def compile_globs(globs: Sequence[str]) -> re.Pattern[str]:
+    """One pattern matching a path when any of the gitignore-style `globs` does."""
     return re.compile("^(?:" + "|".join(glob_to_regex(g) for g in globs) + ")$", re.IGNORECASE)
 
 
@@ -114,7 +115,7 @@ class FileClassifier:
                 )
             rules.append((cls, tuple(globs)))
         rules.extend(DEFAULT_GLOBS)
-        self._rules = [(cls, _compile(globs)) for cls, globs in rules if globs]
+        self._rules = [(cls, compile_globs(globs)) for cls, globs in rules if globs]
         self._cache: dict[str, str] = {}
 
     def __call__(self, path: str) -> str:
