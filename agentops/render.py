@@ -209,7 +209,7 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     return table
 
 
-def root_cause_view(report: Any, limit: int | None = 10) -> Table:
+def root_cause_view(report: Any, limit: int | None = 5) -> Table:
     """The verdict as the title, one row per suspect (`limit` of them; None: all) with its
     evidence underneath, and a caption saying what was left out and how to see it."""
     found = report.verdict == "cause-found"
@@ -261,6 +261,12 @@ def root_cause_view(report: Any, limit: int | None = 10) -> Table:
             f"{len(report.suspects) - len(shown)} more suspect(s) not shown "
             f"(showing {len(shown)} of {len(report.suspects)}): --all shows every one"
         )
+    if report.ruled_out:
+        notes.append("ruled out (cannot reach the model):")
+        notes += [
+            f"  {short_ref(s.ref)}: {s.relevance.reason if s.relevance else s.summary}"
+            for s in report.ruled_out
+        ]
     table.caption = Text("\n".join(safe(n, 200) for n in notes))
     return table
 

@@ -29,7 +29,7 @@ def why(
     ] = None,
     json: JsonFlag = False,
     fmt: FormatOption = OutputFormat.TEXT,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Suspects to show.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Suspects to show.")] = 5,
     show_all: Annotated[bool, typer.Option("--all", help="Show every suspect.")] = False,
 ) -> None:
     """Rank every change between the last good version and BAD, with evidence and a verdict."""

@@ -86,8 +86,8 @@ def test_why_fits_100_columns_and_counts_what_it_left_out(
 ) -> None:
     code, out, _ = run(capsys, "why", "INC-1003")
     assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
-    shown = re.search(r"(\d+) more suspect\(s\) not shown \(showing 10 of (\d+)\)", out)
-    assert shown and int(shown[1]) + 10 == int(shown[2])
+    shown = re.search(r"(\d+) more suspect\(s\) not shown \(showing 5 of (\d+)\)", out)
+    assert shown and int(shown[1]) + 5 == int(shown[2])
     assert "--all shows every one" in out
     code, everything, _ = run(capsys, "why", "INC-1003", "--all")
     assert "not shown" not in everything and f"│ {shown[2]} " in everything

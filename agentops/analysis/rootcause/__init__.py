@@ -162,7 +162,7 @@ def explain(
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
-    ranked = _rank(suspects, library)
+    ranked = _rank([s for s in suspects if s.reaches_model], library)
     verdict = CAUSE_FOUND if any(s.is_cause for s in ranked) else NO_LINEAGE_CAUSE
     return RootCauseReport(
         model_ref,
@@ -174,6 +174,7 @@ def explain(
         _ref(bad_version.run),
         _ref(good_version.run),
         notes,
+        ruled_out=_rank([s for s in suspects if not s.reaches_model], library),
     )
 
 

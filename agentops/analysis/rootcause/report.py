@@ -39,6 +39,36 @@ class Symptom:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What one detector saw in one change: the failure-mode card it detects, how strongly
+    (0..1, before the card's prior), and the figures that show it."""
+
+    detector: str  # a failure-mode card id
+    strength: float
+    evidence: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "strength": round(self.strength, 3),
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """Can this change reach the model at all, and from what evidence. A change that cannot
+    (a CI file, a dev-only dependency, a behaviour-preserving edit, code off the entry point's
+    import path) is ruled out: listed with `reason`, never ranked as a cause."""
+
+    reaches_model: bool
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reaches_model": self.reaches_model, "reason": self.reason}
+
+
 @dataclass(slots=True)
 class Suspect:
     """One change between the good and the bad version, judged as a possible cause."""
@@ -54,6 +84,12 @@ class Suspect:
     related: list[str] = field(default_factory=list)  # e.g. the commit that introduced a config
     rank: int = 0
     is_cause: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    relevance: Relevance | None = None  # None: nothing said it cannot reach the model
+
+    @property
+    def reaches_model(self) -> bool:
+        return self.relevance is None or self.relevance.reaches_model
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +104,8 @@ class Suspect:
             "remediation": list(self.remediation),
             "previous": self.previous,
             "related": list(self.related),
+            "relevance": self.relevance.to_json() if self.relevance else None,
+            "findings": [finding.to_json() for finding in self.findings],
         }
 
 
@@ -82,6 +120,7 @@ class RootCauseReport:
     bad_run: str | None = None
     good_run: str | None = None
     notes: list[str] = field(default_factory=list)
+    ruled_out: list[Suspect] = field(default_factory=list)  # cannot reach the model
 
     @property
     def causes(self) -> list[Suspect]:
@@ -98,6 +137,7 @@ class RootCauseReport:
             "bad_run": self.bad_run,
             "good_run": self.good_run,
             "notes": list(self.notes),
+            "ruled_out": [suspect.to_json() for suspect in self.ruled_out],
         }
 
     def to_markdown(self, limit: int = 8) -> str:
@@ -132,4 +172,10 @@ class RootCauseReport:
             lines += [f"   - {item}" for item in suspect.evidence[:6]]
         if len(self.suspects) > limit:
             lines.append(f"… and {len(self.suspects) - limit} lower-ranked changes")
+        if self.ruled_out:
+            lines += ["", "Ruled out (cannot reach the model):"]
+            lines += [
+                f"- `{suspect.ref}` — {suspect.relevance.reason if suspect.relevance else ''}"
+                for suspect in self.ruled_out
+            ]
         return "\n".join(lines) + "\n"

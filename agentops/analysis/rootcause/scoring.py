@@ -18,7 +18,7 @@ from agentops.analysis.rootcause.data_changes import (
     ROW_DROP,
     DatasetChange,
 )
-from agentops.analysis.rootcause.report import Suspect
+from agentops.analysis.rootcause.report import Relevance, Suspect
 from agentops.redact import redact_value
 
 CAUSE_SCORE = 0.5
@@ -44,7 +44,7 @@ LABEL_NAME = re.compile(
     r"purchase|relevance)($|_)",
     re.IGNORECASE,
 )
-DOCS_ONLY_CLASSES = {"docs", "tests", "other"}
+UNREAD_CLASSES = {"docs", "tests"}  # file classes no training or serving code reads
 JOIN_WORDS = re.compile(r"\b(join|merge|filter|dedup\w*|sampl\w*|drop(ped)?|inner)\b", re.I)
 TRIVIAL_WORDS = re.compile(r"\b(typo|docs?|comment|format\w*|lint|whitespace|rename)\b", re.I)
 
@@ -83,6 +83,10 @@ def commit_suspect(
     code = files.get("code", [])
     evidence = [f"{cls}: {', '.join(sorted(paths)[:6])}" for cls, paths in sorted(files.items())]
     evidence.insert(0, f"message: {subject!r}")
+    if classes and classes <= UNREAD_CLASSES and not code:
+        what = " and ".join(sorted(classes))
+        reason = f"it touches {what} only, which neither training nor serving reads"
+        return ruled_out(f"commit:{sha}", "code", f"commit {subject!r}", reason, evidence)
     if not code:
         kind = "code" if classes else "none"
         what = "/".join(sorted(classes)) or "no files"
@@ -95,18 +99,12 @@ def commit_suspect(
             evidence,
         )
     if behaviour_kept:
-        evidence.append(
+        reason = (
             "the code's syntax trees are equal once docstrings, comments, formatting and "
             "local names are set aside: what the code computes did not change"
         )
-        return Suspect(
-            f"commit:{sha}",
-            "code",
-            f"behaviour-preserving code edit: {subject}",
-            BENIGN_SCORE,
-            None,
-            evidence,
-        )
+        what = f"behaviour-preserving code edit {subject!r}"
+        return ruled_out(f"commit:{sha}", "code", what, reason, evidence)
     if TRIVIAL_WORDS.search(subject) and not JOIN_WORDS.search(subject):
         score, card = 0.35, "feature-code-bug"
     else:
@@ -124,7 +122,15 @@ def commit_suspect(
 
 def ruled_out(ref: str, kind: str, what: str, reason: str, evidence: list[str]) -> Suspect:
     """A change that cannot reach the model: listed with its reason, scored nothing."""
-    return Suspect(ref, kind, f"ruled out, {what}: {reason}", 0.0, None, [*evidence, reason])
+    return Suspect(
+        ref,
+        kind,
+        f"ruled out, {what}: {reason}",
+        0.0,
+        None,
+        [*evidence, reason],
+        relevance=Relevance(False, reason),
+    )
 
 
 def dependency_suspect(

@@ -15,8 +15,9 @@ def test_a_behaviour_preserving_commit_is_not_a_suspect_whatever_its_message() -
     files = {"code": ["src/features.py"]}
     kept = commit_suspect("a" * 40, "feat: new scaling", files, None, behaviour_kept=True)
     changed = commit_suspect("b" * 40, "docs: typo", files, None)
-    assert kept.score == BENIGN_SCORE and "behaviour-preserving" in kept.summary
-    assert kept.card is None
+    assert kept.score == 0.0 and "behaviour-preserving" in kept.summary
+    assert kept.card is None and not kept.reaches_model
+    assert kept.relevance is not None and "syntax trees are equal" in kept.relevance.reason
     assert changed.score > BENIGN_SCORE and changed.card == "feature-code-bug"
 
 

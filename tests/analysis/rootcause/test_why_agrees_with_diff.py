@@ -56,11 +56,16 @@ def test_why_ranks_what_lineage_diff_shows(
     diff = _cli_json(capsys, "lineage", "diff", report["good"], report["bad"])
     changed = _changed_refs(diff)
     suspects = {s["ref"] for s in report["suspects"]}
-    assert changed and changed <= suspects
+    ruled_out = {s["ref"] for s in report["ruled_out"]}
+    assert not suspects & ruled_out
+    assert changed and changed <= suspects | ruled_out
     # beyond the diff's items, only the run (for its params) or the promotion may be scored
     assert suspects - changed <= {diff["run_b"], report["bad"]}
     dependency_evidence = " ".join(
-        line for s in report["suspects"] if s["kind"] == "dependency" for line in s["evidence"]
+        line
+        for s in report["suspects"] + report["ruled_out"]
+        if s["kind"] == "dependency"
+        for line in s["evidence"]
     )
     for change in (diff["code"] or {}).get("dependencies", []):
         assert change["package"] in dependency_evidence
