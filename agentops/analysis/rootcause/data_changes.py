@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from graph.model import Node
@@ -67,7 +68,8 @@ def data_role(name: str, path: str | None, role: str | None, context: str | None
                 return ROLE_WORDS[part.strip()]
     if EXAMPLE_NAME.search(name):
         return "example"
-    for text in (name, path or ""):
+    # the file and its folder name the split; folders above it are where the project lives
+    for text in (name, "/".join(PurePosixPath((path or "").replace("\\", "/")).parts[-2:])):
         if EVAL_NAME.search(text):
             return "evaluation"
         if TRAIN_NAME.search(text):

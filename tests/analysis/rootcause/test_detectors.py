@@ -97,6 +97,7 @@ def test_roles_come_from_the_edge_then_the_context_then_names_by_convention() ->
     assert data_role("events", "data/train/events.csv", None, None) == "training"
     assert data_role("events-input_example", None, None, None) == "example"
     assert data_role("latest_events", "data/latest_events.csv", None, None) == ""  # not "test"
+    assert data_role("events", "/home/ci/test_run/data/events.csv", None, None) == ""
 
 
 # -- a small lineage around real CSVs ----------------------------------------------------------
