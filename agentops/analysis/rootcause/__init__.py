@@ -537,8 +537,8 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
     priors: dict[str, float] = {}
     for suspect in suspects:
         card = library.find(suspect.card) if suspect.card else None
-        if card is not None and suspect.card:
-            priors[suspect.ref] = prior_of(suspect.card, library)
+        if card is not None:
+            priors[suspect.ref] = prior_of(card.id, library)
             suspect.remediation = list(getattr(card, "remediation", ()) or ())
     ranked = sorted(suspects, key=lambda s: (-round(s.score, 3), -priors.get(s.ref, 0.0), s.ref))
     for rank, suspect in enumerate(ranked, start=1):
