@@ -12,6 +12,7 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -547,4 +548,8 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
         # commit messages and config values are whatever people wrote: keep secrets out
         suspect.summary = redact_text(suspect.summary)
         suspect.evidence = [redact_text(item) for item in suspect.evidence]
+        suspect.findings = [
+            replace(found, evidence=tuple(redact_text(item) for item in found.evidence))
+            for found in suspect.findings
+        ]
     return ranked

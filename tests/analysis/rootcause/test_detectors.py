@@ -7,6 +7,7 @@ data ingest (the `data` Source), read by two runs with the roles MLflow would lo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,3 +235,15 @@ def test_a_team_card_overriding_a_prior_changes_the_ranking(tmp_path: Path) -> N
     (team / "stale-data.md").write_text(text.replace("prior: 0.35", "prior: 0.1"))
     reranked = _explain(url, load_library([team])).suspects
     assert [s.card for s in reranked[:2]] == ["config-regression", "stale-data"]
+
+
+def test_findings_in_the_report_are_redacted_like_the_evidence() -> None:
+    from agentops.analysis.rootcause import _rank
+    from agentops.analysis.rootcause.scoring import data_suspect
+
+    column = ColumnShift("password=hunter2-prod", null_before=0.0, null_after=0.5)
+    spiked = data_suspect(_dataset_change(columns=[column]))
+    assert any("hunter2-prod" in line for f in spiked.findings for line in f.evidence)
+    (ranked,) = _rank([spiked], builtin_library())
+    assert ranked.card == "null-spike" and ranked.findings
+    assert "hunter2-prod" not in json.dumps(ranked.to_json())
