@@ -347,7 +347,8 @@ def _data_suspects(
             role = roles[use.dataset.ref]
             if use.dataset.ref in both and role in LEARNED_FROM:
                 same = compare_datasets(use.dataset.name, use.dataset, use.dataset, role, freshness)
-                suspects.append(data_suspect(same))
+                if same.lags_evaluation:  # data with no time columns says nothing of time
+                    suspects.append(data_suspect(same))
     return suspects
 
 

@@ -113,6 +113,7 @@ class Split:
     first_day: int
     days: int = 10
     null_every: int = 0  # every n-th row's `age` is empty (0: none)
+    timed: bool = True  # False: no time column (a catalogue)
 
 
 def _csv(split: Split) -> str:
@@ -121,6 +122,8 @@ def _csv(split: Split) -> str:
         when = DAY + timedelta(days=split.first_day + i % split.days, minutes=i)
         age = "" if split.null_every and i % split.null_every == 0 else str(20 + i % 40)
         lines.append(f"{when:%Y-%m-%dT%H:%M:%S},{i % 50},{age},{i % 3 == 0:d}")
+    if not split.timed:
+        lines = [line.split(",", 1)[1] for line in lines]
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +177,10 @@ EVAL_AFTER = Split("data/eval/events.csv", "evaluation", 30)
 
 
 def test_training_data_that_did_not_move_while_evaluation_did_is_stale(tmp_path: Path) -> None:
-    url = _lineage(tmp_path, [TRAIN, EVAL_BEFORE], [TRAIN, EVAL_AFTER])
+    users = Split("data/users.csv", "", 0, timed=False)  # no time: says nothing of freshness
+    url = _lineage(tmp_path, [TRAIN, EVAL_BEFORE, users], [TRAIN, EVAL_AFTER, users])
     report = _explain(url)
+    assert len(report.suspects) == 2  # the stale training data and the refreshed evaluation
     top = report.suspects[0]
     with open_store(url) as store:
         (train,) = [n for n in store.find(NodeKind.DATASET, "events") if "train" in n.attrs["path"]]
