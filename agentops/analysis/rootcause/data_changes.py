@@ -117,10 +117,13 @@ class Freshness:
         )
 
     def describe(self) -> str:
+        def end(span: TimeSpan | None) -> str:
+            return str(span.latest) if span else "?"
+
         return (
-            f"evaluation data moved forward ({self.evaluation_before} → "
-            f"{self.evaluation_after}) while the training data did not "
-            f"({self.training_before} → {self.training_after})"
+            f"the evaluation data moved forward to {end(self.evaluation_after)} (from "
+            f"{end(self.evaluation_before)}) while the training data still ends at "
+            f"{end(self.training_after)} (was {end(self.training_before)})"
         )
 
 

@@ -187,7 +187,8 @@ def test_training_data_that_did_not_move_while_evaluation_did_is_stale(tmp_path:
     assert top.ref == train.ref and top.card == "stale-data" and top.is_cause
     assert top.previous is None  # the version both runs read
     assert any(
-        "evaluation data moved forward" in line and "2026-03-31" in line for line in top.evidence
+        "evaluation data moved forward to 2026-04-09" in line and "ends at 2026-03-10" in line
+        for line in top.evidence
     )
     refresh = next(s for s in report.suspects if s.ref != train.ref)
     assert not refresh.is_cause and refresh.card is None
