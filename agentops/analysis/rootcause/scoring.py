@@ -93,8 +93,14 @@ def commit_suspect(
     if not code:
         kind = "code" if classes else "none"
         what = "/".join(sorted(classes)) or "no files"
-        summary = f"commit touches {what} only: {subject}"
-        return Suspect(f"commit:{sha}", kind, summary, BENIGN_SCORE, None, evidence)
+        return Suspect(
+            f"commit:{sha}",
+            kind,
+            f"commit touches {what} only: {subject}",
+            BENIGN_SCORE,
+            None,
+            evidence,
+        )
     if behaviour_kept:
         reason = (
             "the code's syntax trees are equal once docstrings, comments, formatting and "
@@ -183,11 +189,12 @@ def data_suspect(change: DatasetChange) -> Suspect:
     elif not findings:
         evidence.append("same schema and distribution (PSI < 0.1): an appended batch, not a cause")
     ref = change.new.ref if change.new is not None else (change.old.ref if change.old else "")
-    summary = (
-        f"dataset {change.name} changed"
-        if change.version_changed
-        else f"dataset {change.name}: the {change.role or 'same'} version both runs read"
-    )
+    if not change.version_changed:
+        summary = f"dataset {change.name}: the {change.role or 'same'} version both runs read"
+    elif change.refreshed:
+        summary = f"evaluation data {change.name} refreshed"
+    else:
+        summary = f"dataset {change.name} changed"
     previous = change.old.ref if change.old and change.version_changed else None
     suspect = Suspect(
         ref, "data-rows", summary, BENIGN_SCORE * 2, None, evidence, previous=previous
