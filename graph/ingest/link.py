@@ -256,7 +256,7 @@ class _Folder:
     def _openlineage_path(self, node: Node) -> Path | str:
         """The file an OpenLineage dataset names, when it is inside the project; else why not."""
         path = self._absolute(str(file_dataset_path(node)))
-        tops = [top for top in (self.root, *self.repos) if top is not None]
+        tops = list(dict.fromkeys(top for top in (self.root, *self.repos) if top is not None))
         if any(_relative(path, top) is not None for top in tops):
             return path
         where = ", ".join(str(top) for top in tops) or "no project folder given"
