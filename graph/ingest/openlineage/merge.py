@@ -129,7 +129,9 @@ def derive_run_fields(attrs: dict[str, Any]) -> None:
     if location:
         attrs["source_code_location"] = _bare(location)
         version = location.get("version")
-        if isinstance(version, str) and _HEX_SHA.match(version):
+        # the facet's `version` is "git: the git sha | Svn: the revision number"
+        is_git = str(location.get("type", "")).lower() == "git"
+        if is_git and isinstance(version, str) and _HEX_SHA.match(version):
             attrs[COMMIT_ATTR] = version.lower()
     for key, facet_key in (("error", "errorMessage"), ("nominal_time", "nominalTime")):
         facet = live(run_facets, facet_key)
