@@ -146,6 +146,7 @@ class _Folder:
         self.folded: dict[str, str] = {}  # placeholder → its one content ref ("" if several)
         self.settled: dict[tuple[str, str, EdgeKind], Edge] = {}  # edges only re-labelled
         self.unlinked: list[tuple[str, str, EdgeKind]] = []  # moved edges of nodes that stay
+        self.timelines: dict[Path, list[dict[str, Any]]] = {}  # path → what `ingest data` saw
 
     def run(self) -> None:
         datasets = self.store.find(NodeKind.DATASET)
@@ -357,27 +358,35 @@ class _Folder:
         return None, f"{path.name} is not in git at commit {commit[:12]}"
 
     def _version_at_start(self, use: _FileUse, run: Node, path: Path) -> str | None:
-        from graph.ingest.data import path_timeline, version_read_at
+        from graph.ingest.data import version_read_at
 
         if run.source_time is None:
             return None
-        ref = version_read_at(path_timeline(self.store, path), run.source_time, use.rows)
+        ref = version_read_at(self._timeline(path), run.source_time, use.rows)
         return ref if ref is not None and self._node(ref) is not None else None
 
     def _version_written(self, use: _FileUse, run: Node, path: Path) -> tuple[str | None, str]:
-        from graph.ingest.data import path_timeline, version_written_between
+        from graph.ingest.data import version_written_between
 
         started, ended = RunAttrs(run).started_at or run.source_time, RunAttrs(run).ended_at
         if started is None or ended is None:
             return None, "its run has not ended: what it writes there is not final yet"
-        timeline = path_timeline(self.store, path)
-        ref = version_written_between(timeline, started, ended, use.rows)
+        ref = version_written_between(self._timeline(path), started, ended, use.rows)
         if ref is not None and self._node(ref) is not None:
             return ref, "path+time"
         return (
             None,
             f"ingest data never saw what the run wrote to {path.name}: run it after the run",
         )
+
+    def _timeline(self, path: Path) -> list[dict[str, Any]]:
+        """The versions `ingest data` saw at `path`, read once per pass: many runs read one
+        file."""
+        from graph.ingest.data import path_timeline
+
+        if path not in self.timelines:
+            self.timelines[path] = path_timeline(self.store, path)
+        return self.timelines[path]
 
     # -- DVC outputs -----------------------------------------------------------------------------
 
@@ -422,6 +431,7 @@ class _Folder:
         result = ingest_datasets(
             self.store, [file], name=None if name == default_name(file) else name, root=self.root
         )
+        self.timelines.clear()  # a version more at that path
         ref = result.datasets[0].ref
         if result.datasets[0].status == "new":
             self.report.ingested.append(ref)
