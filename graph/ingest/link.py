@@ -493,14 +493,16 @@ class _Folder:
         facets are each the latest event's), the moved edges of nodes that stay unlinked, and
         the folded placeholders deleted."""
         edges = dict(self.settled)
+        moved = []
         for edge in self.moved:
             src, dst = self.folded.get(edge.src, edge.src), self.folded.get(edge.dst, edge.dst)
-            if not src or not dst or src == dst:
-                continue  # an edge between placeholders folded into one node, or into many
+            if src and dst and src != dst:  # else between placeholders folded into one, or many
+                moved.append((src, dst, edge))
+        ends = sorted({end for src, dst, _ in moved for end in (src, dst)})
+        stored = {(e.src, e.dst, e.kind): e for e in self.store.edges_of(ends)} if ends else {}
+        for src, dst, edge in moved:
             key = (src, dst, edge.kind)
-            existing = edges.get(key) or next(
-                (e for e in self.store.edges_of([src]) if (e.src, e.dst, e.kind) == key), None
-            )
+            existing = edges.get(key) or stored.get(key)
             attrs = {**edge.attrs, **(existing.attrs if existing else {})}
             if existing and "facet_times" in edge.attrs:  # each facet from its latest event
                 attrs = merge_facet_records(attrs, edge.attrs)
