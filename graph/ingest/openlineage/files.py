@@ -49,3 +49,14 @@ def openlineage_identity(node: Node) -> str:
     as an alias of the content it resolves to."""
     view = DatasetAttrs(node)
     return dataset_name(view.namespace or "", view.dataset_name or "")
+
+
+def split_identity(identity: str) -> tuple[str, str]:
+    """(namespace, name) of an `openlineage_identity`: the namespace is `file://<host>` or the
+    text before the first `/` (`file`, or an older client's `file.localhost`)."""
+    if _is_file_uri(identity):
+        host_end = identity.find("/", len(FILE_SCHEME) + 3)
+        if host_end >= 0:
+            return identity[:host_end], identity[host_end + 1 :]
+    namespace, _, name = identity.partition("/")
+    return namespace, name

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from graph.export.openlineage import export_openlineage
 from graph.refs import EdgeKind, NodeKind
 from graph.store import LineageStore, open_store
 from tests.ingest.link.test_link_identity import blake3_12, comparable, git, ingest
@@ -247,6 +248,16 @@ def test_a_file_read_or_written_is_its_content_node(project: Project, tmp_path: 
         assert outside.attrs["content"] == "unreachable"
         assert "outside the project" in outside.attrs["content_reason"]
         assert [e.dst for e in store.edges_of([outside.ref])] == [f"run:{RUN_1}"]
+        # exported again, each file keeps the name OpenLineage gave it, in a valid event
+        [event] = [
+            e for e in export_openlineage(store, [f"run:{RUN_2}"]) if e["run"]["runId"] == RUN_2
+        ]
+        assert SpecValidator().event_errors(event) == []
+        assert {(d["namespace"], d["name"]) for d in event["inputs"]} == {
+            ("file://trainer-1", str(train_path)),
+            ("file", str(p.root / "features" / "users.csv")),
+            ("file", str(scores_path)),
+        }
 
 
 def test_events_in_separate_batches_in_any_order_give_the_same_graph(
