@@ -185,7 +185,7 @@ class _Folder:
                 by_node.setdefault(end, []).append(edge)
         for node in placeholders:
             mine = by_node.get(node.ref, [])
-            targets = {use.key: found[use.key] for use in reads if use.node.ref == node.ref}
+            targets = {key: found[key] for e in mine if (key := (e.src, e.dst)) in found}
             missing = [how for target, how in targets.values() if target is None]
             if not targets or missing:
                 self._mark_unreachable(node, missing[0] if missing else "no run reads it")
@@ -376,7 +376,7 @@ class _Folder:
             return ref, "path+time"
         return (
             None,
-            f"ingest data never saw what the run wrote to {path.name}: run it after the run",
+            f"ingest data never saw what the run wrote to {path.name}: ingest it after a run",
         )
 
     def _timeline(self, path: Path) -> list[dict[str, Any]]:
