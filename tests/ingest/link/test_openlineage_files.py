@@ -5,7 +5,8 @@ file, its OpenLineage name an alias, never a node of its own.
 A real git repository (a committed data file in two versions), real files on disk with set
 mtimes (a feature file and an output the runs exchange, both git-ignored), and real RunEvents in
 the shape of the spec's (validated against the vendored schema), ingested through the sources'
-own `run` (as `agentops ingest` and `sync` do) in both orders, once and twice.
+own `run` (as `agentops ingest` and `sync` do) in three orders, once and twice, and one event
+at a time.
 """
 
 from __future__ import annotations
