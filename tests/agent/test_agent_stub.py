@@ -128,6 +128,21 @@ def test_no_ref_falls_back_to_the_open_incident(agent_store, refs) -> None:
     assert "newest open incident, `incident:INC-7`" in answer.text
 
 
+def test_the_answer_to_why_says_what_was_ruled_out_and_why(agent_store, refs) -> None:
+    answer, calls = _ask(agent_store, "why did INC-7 happen?")
+    why = next(r for r in answer.tool_calls if r.call.name == "why")
+    ruled_out = why.outcome.data["ruled_out"]
+    assert [change["ref"] for change in ruled_out] == [refs.C2]  # the docs-only commit
+    assert set(ruled_out[0]) == {"ref", "kind", "reason"}
+    text = answer.text
+    section = text.split("Ruled out (cannot reach the model, so not ranked):", 1)[1]
+    assert f"- `{refs.C2}`: {ruled_out[0]['reason']}" in section
+    assert "docs only" in ruled_out[0]["reason"]
+    assert "Why it ranks there: #1: score" in text
+    for secret in refs.SECRETS:
+        assert secret not in text
+
+
 def test_follow_up_questions_keep_the_subject(agent_store, refs) -> None:
     conversation = Conversation(
         ToolContext(Project.for_store(agent_store)), StubBackend(), save=False
