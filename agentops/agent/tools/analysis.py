@@ -38,15 +38,14 @@ def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, An
     data["suspects"] = [_without_empty(s) for s in suspects[:MAX_SUSPECTS]]
     if len(suspects) > MAX_SUSPECTS:
         data["suspects_not_shown"] = len(suspects) - MAX_SUSPECTS
-    data["ruled_out"] = [
-        {
-            "ref": suspect.ref,
-            "kind": suspect.kind,
-            "reason": suspect.relevance.reason if suspect.relevance else suspect.summary,
-        }
-        for suspect in report.ruled_out
-    ]
+    data["ruled_out"] = [_ruled_out(change) for change in data.get("ruled_out") or []]
     return data
+
+
+def _ruled_out(change: dict[str, Any]) -> dict[str, Any]:
+    relevance = change.get("relevance") or {}
+    reason = relevance.get("reason") or change.get("summary")
+    return {"ref": change.get("ref"), "kind": change.get("kind"), "reason": reason}
 
 
 def _without_empty(record: dict[str, Any]) -> dict[str, Any]:

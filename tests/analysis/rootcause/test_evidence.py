@@ -31,7 +31,7 @@ SECRET = "sk-ant-api03-" + "Qw7" * 12
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    ).stdout.rstrip("\n")
 
 
 def _commit_all(repo: Path, message: str) -> str:
