@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from agentops.analysis.rootcause.report import RootCauseReport, Suspect
+    from graph.code_diff import KeyChange
     from graph.ingest.git.hunks import Hunk
     from graph.model import Node
     from graph.store import LineageStore
@@ -64,13 +65,15 @@ class KeyEvidence:
     new: Any
     runs: str | None = None
     param: str | None = None  # the run param that logged this key
+    logged: Any = None  # what the bad run logged under it
 
     @property
     def runs_text(self) -> str:
         if self.runs == CONFIRMED:
             return "confirmed by the runs' params"
         if self.runs == CONTRADICTED:
-            return f"the bad run logged {self.param} differently: training may not read it"
+            named = f" as {self.param}" if self.param != self.key else ""
+            return f"the bad run logged {self.logged!r}{named}, not the new value"
         if self.runs == NOT_LOGGED:
             return "not among the runs' params"
         return ""
@@ -84,6 +87,7 @@ class KeyEvidence:
             "new": self.new,
             "runs": self.runs,
             "param": self.param,
+            "logged": self.logged,
         }
 
 
@@ -307,12 +311,12 @@ class _Runs:
     good: Node | None
     bad: Node | None
 
-    def verdict(self, key: str, old: Any, new: Any) -> tuple[str | None, str | None]:
-        """(confirmed | contradicted | not logged, the param's name). A param logs a key when
-        its name is the key, ends with `.<key>`, or is the key's last part (conventions.md,
-        "Run → config versions")."""
+    def verdict(self, key: str, old: Any, new: Any) -> tuple[str | None, str | None, Any]:
+        """(confirmed | contradicted | not logged, the param's name, the bad run's value). A
+        param logs a key when its name is the key, ends with `.<key>`, or is the key's last part
+        (conventions.md, "Run → config versions")."""
         if self.bad is None:
-            return None, None
+            return None, None, None
         bad = RunAttrs(self.bad).params
         good = RunAttrs(self.good).params if self.good is not None else {}
         name = next(
@@ -320,12 +324,13 @@ class _Runs:
             leaf(key) if leaf(key) in bad else None,
         )
         if name is None:
-            return NOT_LOGGED, None
+            return NOT_LOGGED, None, None
+        logged = redact_value(bad[name], name)
         if not _same(bad[name], new):
-            return CONTRADICTED, name
+            return CONTRADICTED, name, logged
         if self.good is not None and name in good and not _same(good[name], old):
-            return CONTRADICTED, name
-        return CONFIRMED, name
+            return CONTRADICTED, name, logged
+        return CONFIRMED, name, logged
 
 
 def _same(logged: Any, value: Any) -> bool:
@@ -344,7 +349,8 @@ def _keys(suspect: Suspect, nodes: dict[str, Node], runs: _Runs) -> list[KeyEvid
     if suspect.kind == "params" and new is not None:
         params = (RunAttrs(old).params if old else {}, RunAttrs(new).params)
         return [
-            _key("run params", change, CONFIRMED, change.key) for change in key_changes(*params)
+            _key("run params", change, (CONFIRMED, change.key, change.new))
+            for change in key_changes(*params)
         ]
     if new is None or not suspect.ref.startswith("config:"):
         return []
@@ -352,12 +358,12 @@ def _keys(suspect: Suspect, nodes: dict[str, Node], runs: _Runs) -> list[KeyEvid
     before = ConfigAttrs(old).keys if old else {}
     keys = []
     for change in key_changes(before, ConfigAttrs(new).keys):
-        verdict, param = runs.verdict(change.key, change.old, change.new)
-        keys.append(_key(path, change, verdict, param))
+        keys.append(_key(path, change, runs.verdict(change.key, change.old, change.new)))
     return keys
 
 
-def _key(path: str, change: Any, runs: str | None, param: str | None) -> KeyEvidence:
+def _key(path: str, change: KeyChange, logged: tuple[str | None, str | None, Any]) -> KeyEvidence:
+    runs, param, value = logged
     return KeyEvidence(
         redact_text(path),
         redact_text(change.key),
@@ -366,6 +372,7 @@ def _key(path: str, change: Any, runs: str | None, param: str | None) -> KeyEvid
         redact_value(change.new, change.key),
         runs,
         param,
+        redact_value(value, change.key),
     )
 
 

@@ -173,12 +173,16 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
 
 def _key_runs(key: dict[str, Any]) -> str:
     """A changed key and what the runs' params say about it."""
-    said = {
-        "confirmed": "confirmed by the runs' params",
-        "contradicted": "the bad run logged it differently",
-        "not logged": "not among the runs' params",
-    }.get(str(key.get("runs")), "")
-    return f"{_key_change(key)}" + (f" ({said})" if said else "")
+    runs = key.get("runs")
+    if runs == "confirmed":
+        said = "confirmed by the runs' params"
+    elif runs == "contradicted":
+        said = f"the bad run logged {clean(key.get('param'), 60)}={clean(key.get('logged'), 40)}"
+    elif runs == "not logged":
+        said = "not among the runs' params"
+    else:
+        said = ""
+    return _key_change(key) + (f" ({said})" if said else "")
 
 
 def _ruled_out(changes: list[Any]) -> list[str]:
