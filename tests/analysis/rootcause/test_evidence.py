@@ -169,6 +169,22 @@ def test_a_config_key_is_checked_against_the_runs_params(synced_scenario: Callab
     assert str(good[key.param]) in (str(key.old), repr(key.old))
 
 
+def test_a_serving_key_the_runs_logged_otherwise_says_what_they_logged(
+    synced_scenario: Callable,
+) -> None:
+    report, truth, url = _explained(synced_scenario, "training-serving-skew")
+    top = report.suspects[0]
+    assert top.ref == truth["causes"][0]["ref"] and top.details is not None
+    [key] = top.details.keys
+    with open_store(url) as store:
+        bad = RunAttrs(store.get(report.bad_run)).params
+    assert key.runs == "contradicted" and key.logged == bad[key.param]
+    assert str(key.new) != str(key.logged)
+    assert set(key.to_json()) == {
+        "file", "key", "status", "old", "new", "runs", "param", "logged",
+    }  # fmt: skip
+
+
 def test_a_dataset_suspect_carries_its_figures_as_numbers(synced_scenario: Callable) -> None:
     report, truth, url = _explained(synced_scenario, "null-spike")
     top = report.suspects[0]
