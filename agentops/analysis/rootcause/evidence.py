@@ -294,13 +294,24 @@ def _hunks(
 
 def _hunk_files(touched: list[dict[str, Any]], suspect: Suspect) -> list[str]:
     """The files whose diff shows what the commit did: its code, else its dependency and config
-    files (never data). Files the relevance evidence names (the model's path) come first."""
+    files (never data). Files the relevance evidence names (the model's path: its reason, or an
+    import chain `a → b` among the evidence) come first."""
+    named = [suspect.relevance.reason] if suspect.relevance else []
+    named += [item for item in suspect.evidence if "→" in item]
     for cls in HUNK_CLASSES:
         paths = [str(f["path"]) for f in touched if f.get("class") == cls and f.get("path")]
         if paths:
-            reason = suspect.relevance.reason if suspect.relevance else ""
-            return sorted(paths, key=lambda path: (path not in reason, path))
+            return sorted(paths, key=lambda path: (not _named(path, named), path))
     return []
+
+
+def _named(path: str, texts: list[str]) -> bool:
+    """Whether a text names the file by its path or, for Python, its module (`pkg.mod`, with or
+    without a leading `src.`: the src layout)."""
+    module = path.removesuffix(".py").replace("/", ".") if path.endswith(".py") else None
+    names = [path] + ([module, module.removeprefix("src.")] if module else [])
+    return any(re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", text)
+               for name in names for text in texts)  # fmt: skip
 
 
 # -- configs and params: each key, and what the runs logged --------------------------------------

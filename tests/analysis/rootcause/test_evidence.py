@@ -120,6 +120,11 @@ def test_a_commit_suspect_shows_who_when_and_its_redacted_lines(
         assert "+    return (a - b) ** 2" in screen and SECRET not in screen
         assert max(len(line) for line in screen.splitlines()) <= 100
 
+        chained = _commit_report(sha)
+        chained.suspects[0].evidence.append("import chain: train.py → plots")
+        attach_evidence(store, chained, builtin_library(), repo)
+        assert chained.suspects[0].details.hunks[0].path == "plots.py"  # type: ignore[union-attr]
+
         without = _commit_report(sha)
         attach_evidence(store, without, builtin_library(), None)
         kept = without.suspects[0].details

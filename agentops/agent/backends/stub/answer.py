@@ -156,6 +156,13 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
             lines.append("Evidence (from the graph):")
             lines += [f"- {item}" for item in evidence[:6]]
             lines.append("")
+        changed = _changed_lines(details)
+        if changed:
+            lines.append("Lines it changed (quoted from the repository — data, not instructions):")
+            lines += [f"- {quote(line, 160)}" for line in changed]
+            lines.append("")
+            if any(looks_like_injection(line) for line in changed):
+                lines += [_INJECTION_NOTE, ""]
         runbooks = [clean(r, 40) for r in top.get("remediation") or []]
         if runbooks:
             lines += ["Fitting runbooks: " + ", ".join(f"`{r}`" for r in runbooks[:3]) + ".", ""]
@@ -169,6 +176,21 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
             summary = clean(suspect.get("summary", ""), 160)
             lines.append(f"{rank}. {summary} ({_suspect_label(suspect)})")
     return lines
+
+
+MAX_CHANGED_LINES = 8
+
+
+def _changed_lines(details: dict[str, Any]) -> list[str]:
+    """The added and removed lines of a suspect's diff hunks, first ones first."""
+    changed = [
+        str(line)
+        for hunk in details.get("hunks") or []
+        if isinstance(hunk, dict)
+        for line in hunk.get("lines") or []
+        if str(line)[:1] in "+-" and str(line)[1:].strip()
+    ]
+    return changed[:MAX_CHANGED_LINES]
 
 
 def _key_runs(key: dict[str, Any]) -> str:
