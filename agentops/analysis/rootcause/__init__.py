@@ -26,7 +26,11 @@ from agentops.analysis.rootcause.baseline import (
     load_versions,
 )
 from agentops.analysis.rootcause.data_changes import compare_datasets
-from agentops.analysis.rootcause.evidence import NAMED_AS_STRONGEST, attach_evidence
+from agentops.analysis.rootcause.evidence import (
+    NAMED_AS_STRONGEST,
+    WITHIN_NOISE,
+    attach_evidence,
+)
 from agentops.analysis.rootcause.relevance import (
     dev_group_reason,
     dev_manifest_reason,
@@ -459,7 +463,7 @@ def _apply_noise(
     for suspect in suspects:
         if suspect.kind not in EXEMPT_FROM_NOISE:
             suspect.score *= 0.5
-            suspect.evidence.append(f"the offline metric moved only {change:+.1%} (within noise)")
+            suspect.evidence.append(f"the offline metric moved only {change:+.1%} {WITHIN_NOISE}")
     return None
 
 
