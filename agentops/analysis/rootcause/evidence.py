@@ -283,7 +283,8 @@ def _hunks(
             Hunk(
                 redact_text(hunk.path),
                 redact_text(hunk.header),
-                tuple(redact_text(line) for line in hunk.lines),
+                # as one text: a secret's shape may span lines (a PEM key)
+                tuple(redact_text("\n".join(hunk.lines)).split("\n")) if hunk.lines else (),
             )
             for hunk in found.get(ref.removeprefix("commit:"), [])
         ]

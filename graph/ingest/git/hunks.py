@@ -7,11 +7,14 @@ process for all of them (first-parent diffs, one line of context), and never wri
 
 Paths come from the graph and are untrusted: each is passed as a `:(literal)` pathspec after
 `--`, so no path can act as an option or as pathspec magic. The text is returned as git printed
-it (invalid UTF-8 replaced); callers redact and escape it before it reaches anyone.
+it, less what can never be evidence: invalid UTF-8 is replaced and control characters other than
+tab (a terminal escape sequence, a carriage return hiding the start of a line) are removed, so a
+diff line is safe to show in every output. Callers still redact secrets and escape markup.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,7 @@ from graph.ingest.git.repo import open_repo
 
 CONTEXT_LINES = 1
 MAX_LINE_CHARS = 160  # a minified or generated line is cut, not carried whole
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # all but tab (lines split first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,8 @@ def _parse(text: str) -> dict[str, list[Hunk]]:
         if header:
             hunks.append(Hunk(path, header, tuple(lines)))
 
-    for line in text.split("\n"):
+    for raw in text.split("\n"):
+        line = raw if raw.startswith("\x1e") else _CONTROL.sub("", raw)
         if line.startswith("\x1e"):
             close()
             header, lines = "", []

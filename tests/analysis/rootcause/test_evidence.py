@@ -110,6 +110,7 @@ def test_a_commit_suspect_shows_who_when_and_its_redacted_lines(
         assert details.hunks[0].path == "loss.py"  # the file on the model's path first
         text = json.dumps(report.to_json())
         assert SECRET not in text and "[REDACTED" in text
+        assert "\\u001b" not in text and "red" in text  # the escape sequence is gone, not the word
         assert details.why_ranked.startswith("#1: score 0.75 ≥ 0.50 (a cause)")
         assert "feature-code-bug (card prior" in details.why_ranked
 
