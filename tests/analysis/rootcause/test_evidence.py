@@ -61,7 +61,7 @@ def small_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_hunks_come_from_git_in_the_order_asked_and_within_the_line_budget(small_repo) -> None:  # noqa: ANN001
     repo, sha = small_repo
-    shown = _git(repo, "show", "--format=", sha, "--", "loss.py")
+    shown = _git(repo, "show", "--format=", sha, "--", "loss.py").replace("\x1b", "")
     [hunks] = commit_hunks(repo, {sha: ["loss.py", "plots.py"]}, MAX_HUNK_LINES).values()
     assert hunks[0].path == "loss.py"  # the file asked first comes first
     assert "+    return (a - b) ** 2" in hunks[0].lines
