@@ -35,6 +35,11 @@ from agentops.analysis.rootcause.data_changes import (
 )
 from agentops.analysis.rootcause.detectors import prior_of
 from agentops.analysis.rootcause.detectors.config import SERVING_PATH, leaf
+from agentops.analysis.rootcause.evidence import (
+    NAMED_AS_STRONGEST,
+    WITHIN_NOISE,
+    attach_evidence,
+)
 from agentops.analysis.rootcause.relevance import (
     dev_group_reason,
     dev_manifest_reason,
@@ -174,7 +179,7 @@ def explain(
         _name_the_strongest(suspects, moved)
     ranked = _rank([s for s in suspects if s.reaches_model], library)
     verdict = CAUSE_FOUND if any(s.is_cause for s in ranked) else NO_LINEAGE_CAUSE
-    return RootCauseReport(
+    report = RootCauseReport(
         model_ref,
         good_version.ref,
         verdict,
@@ -186,6 +191,8 @@ def explain(
         notes,
         ruled_out=_rank([s for s in suspects if not s.reaches_model], library),
     )
+    attach_evidence(store, report, library, repo)
+    return report
 
 
 def _ref(node: Any) -> str | None:
@@ -477,7 +484,7 @@ def _apply_noise(
     for suspect in suspects:
         if suspect.kind not in EXEMPT_FROM_NOISE:
             suspect.score *= 0.5
-            suspect.evidence.append(f"the offline metric moved only {change:+.1%} (within noise)")
+            suspect.evidence.append(f"the offline metric moved only {change:+.1%} {WITHIN_NOISE}")
     return None
 
 
@@ -493,8 +500,8 @@ def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
     strongest = max(candidates, key=lambda s: s.score)
     strongest.score = CAUSE_SCORE
     strongest.evidence.append(
-        f"the offline metric moved {change:+.1%}, beyond its usual noise, and this is the "
-        "strongest change in the lineage: the likeliest cause, though its own evidence is weak"
+        f"the offline metric moved {change:+.1%}, beyond its usual noise, and "
+        f"{NAMED_AS_STRONGEST}: the likeliest cause, though its own evidence is weak"
     )
 
 
