@@ -12,6 +12,7 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from agentops.analysis.rootcause.baseline import (
 )
 from agentops.analysis.rootcause.data_changes import compare_datasets
 from agentops.analysis.rootcause.relevance import (
+    ReachEvidence,
     dev_group_reason,
     dev_manifest_reason,
     unreachable_reason,
@@ -41,6 +43,7 @@ from agentops.analysis.rootcause.report import (
 from agentops.analysis.rootcause.scoring import (
     CAUSE_SCORE,
     SERVING_PATH,
+    UNREAD_CLASSES,
     commit_suspect,
     config_suspect,
     data_suspect,
@@ -54,7 +57,7 @@ from graph.attributes import IncidentAttrs
 from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
-    from graph.code_diff import CodeDiff
+    from graph.code_diff import CodeDiff, CommitChange
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.store import LineageStore
@@ -107,13 +110,16 @@ def explain(
     as_of: datetime | None = None,
     library: KnowledgeLibrary | None = None,
     repo: Path | None = None,
+    entry_points: Sequence[str] = (),
 ) -> RootCauseReport:
     """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict.
 
     `library` holds the failure-mode cards (their priors and remediation): the project's, with
     the team's cards; the built-in ones when omitted. `repo` is the git repository the commits
     came from: with it, a commit whose code edits keep behaviour (docstrings, comments,
-    formatting, renamed locals) is ruled out instead of scored as a code change.
+    formatting, renamed locals) is ruled out instead of scored as a code change, and so is code
+    off the import path of the run's entry points (`entry_points`: agentops.toml's declared
+    ones, beside mlflow.source.name and the pipeline's commands) and a config nothing reads.
     """
     from graph.diff import diff
 
@@ -158,7 +164,14 @@ def explain(
     if as_of is not None:
         notes.append(f"as of {as_of.isoformat()}: versions registered after it were left out")
     changes = diff(store, good_version.ref, bad_version.ref)
-    suspects = _suspects(store, changes, good_version, bad_version, notes, repo)
+    reach = ReachEvidence(
+        good_version,
+        bad_version,
+        repo,
+        changes.code.commit_b.removeprefix("commit:") if changes.code else None,
+        entry_points,
+    )
+    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, reach)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
@@ -189,6 +202,7 @@ def _suspects(
     bad: Version,
     notes: list[str],
     repo: Path | None,
+    reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
     """Every item of the lineage diff from GOOD to BAD, scored."""
     suspects: list[Suspect] = []
@@ -201,8 +215,10 @@ def _suspects(
     else:
         kept = _behaviour_kept(changes.code, repo, notes)
         suspects += _code_suspects(
-            changes.code, _row_drop(good, bad, data), _training_values(bad), kept
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach
         )
+        if reach is not None:
+            notes += reach.problems
     suspects += data
     suspects += _param_suspects(changes, suspects)
     if older:
@@ -265,11 +281,10 @@ def _code_suspects(
     row_drop: float | None,
     training_values: dict[str, Any],
     behaviour_kept: dict[str, bool],
+    reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(
-            c.sha, c.subject, _reachable(c.files), row_drop, behaviour_kept.get(c.sha, False)
-        )
+        _commit_suspect(c, row_drop, behaviour_kept.get(c.sha, False), reach)
         for c in diff.commits
         if not c.merge
     ]
@@ -277,12 +292,14 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
-        reason = unreachable_reason(config.path)
+        use = reach.config(config.path, [k["key"] for k in keys]) if reach else None
+        reason = unreachable_reason(config.path) or (use.reason if use else None)
         if reason:
             changed = [f"{config.path}: {k['key']}" for k in keys]
             suspects.append(ruled_out(config.new, "config", config.path, reason, changed))
             continue
         suspect = config_suspect(config.path, config.new, config.old, keys, training_values)
+        suspect.evidence += [f"read: {item}" for item in (use.evidence if use else ())]
         suspect.related = [c.sha for c in diff.commits if _touches(c.files, config.path)][:1]
         suspect.related = [f"commit:{sha}" for sha in suspect.related]
         suspects.append(suspect)
@@ -293,9 +310,13 @@ def _code_suspects(
         commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
         runtime = [c for c in changes if not dev_group_reason(c["package"])]
+        judged = {c["package"]: reach.package(manifest, c["package"]) for c in runtime if reach}
+        installed = [c for c in runtime if (judged.get(c["package"]) or (True,))[0]]
         reason = dev_manifest_reason(manifest) or (
             None if runtime else dev_group_reason(changes[0]["package"])
         )
+        if runtime and not installed:
+            reason = "; ".join(judgement[1] for judgement in judged.values() if judgement)
         if reason and manifest_ref:
             moved = [
                 f"{c['package']} {c.get('old') or '∅'} → {c.get('new') or '∅'}" for c in changes
@@ -303,8 +324,33 @@ def _code_suspects(
             suspects.append(ruled_out(manifest_ref, "dependency", manifest, reason, moved))
             continue
         commit = commits[0] if commits else None
-        suspects.append(dependency_suspect(commit, manifest_ref, runtime or changes))
+        suspect = dependency_suspect(commit, manifest_ref, installed or changes)
+        suspect.evidence += [judgement[1] for judgement in judged.values() if judgement]
+        suspects.append(suspect)
     return suspects
+
+
+def _commit_suspect(
+    commit: CommitChange, row_drop: float | None, kept: bool, reach: ReachEvidence | None
+) -> Suspect:
+    """A commit judged on the code that can reach the model: code only tooling runs is set
+    aside, and so is Python no entry point imports (a commit with nothing else is ruled out)."""
+    files = _reachable(commit.files)
+    code = files.get("code", [])
+    off_path = reach.off_path(code) if reach else {}
+    if off_path:
+        files["code"] = [path for path in code if path not in off_path]
+        others = {cls for cls, paths in files.items() if paths}
+        if others <= UNREAD_CLASSES:
+            evidence = [f"code: {', '.join(sorted(off_path))}", f"message: {commit.subject!r}"]
+            reason = "; ".join(off_path.values())
+            what = f"commit {commit.subject!r}"
+            return ruled_out(f"commit:{commit.sha}", "code", what, reason, evidence)
+    suspect = commit_suspect(commit.sha, commit.subject, files, row_drop, kept)
+    if reach is not None and suspect.reaches_model:
+        suspect.evidence += reach.import_chains(files.get("code", []))
+        suspect.evidence += list(off_path.values())
+    return suspect
 
 
 def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,0 +1,398 @@
+"""Is a changed Python module on the import path of what trains or serves the model?
+
+Python runs only the modules its entry script imports, transitively. So a changed `.py` file
+that no entry point reaches — a plotting helper, a one-off notebook export, an unused
+experiment — cannot have changed the model, and is ruled out with the entry points it was
+checked against. Where the entry points come from, in the order they are tried:
+
+- MLflow's `mlflow.source.name` tag of the run (the script that started it; an absolute path is
+  made relative to the repository, or matched by its trailing folders when the run ran in
+  another checkout);
+- the commands of the pipeline definitions at the bad commit: every stage's `cmd` in DVC's
+  `dvc.yaml` and every entry point's `command` in MLflow Projects' `MLproject` (a stage that
+  prepares the data reaches the model through the data);
+- `[analysis] entry_points` in agentops.toml (training and serving scripts or modules).
+
+The import graph is read statically from the files at the bad commit (`import a.b`, `from a
+import b`, relative imports, `importlib.import_module("literal")`), resolved the way Python's
+path-based finder does (the Python reference, "The import system"): against the folder of the
+entry script (`sys.path[0]`), the repository root (`python -m`, the working folder) and `src/`
+(an installed src layout); a package's `__init__.py` runs when any of its modules is imported.
+
+It only ever rules out, and only when it can be sure: no entry point known, an entry point that
+names no Python file of the repository (a notebook, a shell script), or a module that imports by
+a computed name (`import_module(name)`, `__import__`, entry points, plugin discovery) and the
+package it lives in stays undecided — nothing in it is ruled out.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from graph.ingest.files.configs import parse_config
+from graph.ingest.git.tree import CommitTree
+
+PIPELINE_FILES = ("dvc.yaml", "MLproject")
+SOURCE_ROOTS = ("", "src/")
+DYNAMIC_CALLS = frozenset(
+    {
+        "import_module",
+        "__import__",
+        "entry_points",
+        "iter_entry_points",
+        "load_entry_point",
+        "iter_modules",
+        "walk_packages",
+        "spec_from_file_location",
+        "run_path",
+        "run_module",
+        "load_source",
+        "exec",
+    }
+)
+"""Calls that import by a name the code computes: importlib, setuptools/importlib.metadata entry
+points, pkgutil discovery, runpy. With a string literal, `import_module`/`__import__` are just
+imports; anything else leaves the package undecided."""
+
+_PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?(\.exe)?$")
+_SHELL_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """A script or module that runs: the repository file it starts from, and who says so."""
+
+    path: str
+    origin: str  # "mlflow.source.name", "dvc.yaml stage train", "agentops.toml", …
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.origin})"
+
+
+@dataclass(slots=True)
+class ImportReach:
+    """Which Python files the entry points import, and which packages stay undecided.
+
+    `chains` maps each reached file to the import chain from its entry point; `open_prefixes`
+    are folders (relative to the repository, "" for all of it) where a computed import was seen;
+    `unknown` says why nothing can be ruled out (no entry point, or one that is not Python).
+    """
+
+    entries: list[EntryPoint] = field(default_factory=list)
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    open_prefixes: dict[str, str] = field(default_factory=dict)  # prefix → the dynamic module
+    unknown: str | None = None
+
+    def reason(self, path: str) -> str | None:
+        """Why a changed file cannot reach the model (None: it can, or it cannot be told)."""
+        if self.unknown or not path.endswith(".py") or path in self.chains:
+            return None
+        if any(path.startswith(prefix) for prefix in self.open_prefixes):
+            return None
+        entries = " nor ".join(entry.describe() for entry in self.entries)
+        noun = "entry point" if len(self.entries) == 1 else "entry points"
+        return f"{path} is not imported by {entries}, the run's {noun}"
+
+    def chain(self, path: str) -> str | None:
+        """`train.py → pkg/model.py → pkg/features.py`, for a reached file."""
+        chain = self.chains.get(path)
+        return " → ".join(chain) if chain else None
+
+
+def entry_points(
+    tree: CommitTree,
+    repo_root: str,
+    source_names: Iterable[str | None],
+    declared: Iterable[str],
+) -> tuple[list[EntryPoint], str | None]:
+    """The entry points known at this commit, and why they are not all known (None: they are).
+
+    `source_names` are the runs' `mlflow.source.name`; `declared` are agentops.toml's."""
+    found: list[EntryPoint] = []
+    problems: list[str] = []
+    for source in dict.fromkeys(s for s in source_names if s):
+        path = _script_in_repo(tree, repo_root, source)
+        if path is None and not source.endswith(".py"):
+            path = _module_file(tree, source, SOURCE_ROOTS)
+        if path is not None:
+            found.append(EntryPoint(path, "from mlflow.source.name"))
+        elif "MLproject" not in tree:  # `mlflow run`'s source is the project: MLproject says
+            problems.append(f"the run's entry point {source!r} is not a Python file of the repo")
+    for pipeline in (p for p in tree.paths if posixpath.basename(p) in PIPELINE_FILES):
+        for label, command in _pipeline_commands(tree, pipeline):
+            scripts, problem = _command_scripts(tree, posixpath.dirname(pipeline), command)
+            found += [EntryPoint(s, f"the {label} command in {pipeline}") for s in scripts]
+            if problem:
+                problems.append(f"{pipeline} {label} runs {problem}")
+    for name in declared:
+        path = _script_in_repo(tree, repo_root, name) or _module_file(tree, name, SOURCE_ROOTS)
+        if path is None:
+            problems.append(f"agentops.toml entry point {name!r} is not in the repo at this commit")
+        else:
+            found.append(EntryPoint(path, "declared in agentops.toml"))
+    unique = list({entry.path: entry for entry in reversed(found)}.values())[::-1]
+    if problems:
+        return unique, "; ".join(problems)
+    if not unique:
+        return unique, "no entry point is known (mlflow.source.name, dvc.yaml, agentops.toml)"
+    return unique, None
+
+
+def import_reach(tree: CommitTree, entries: list[EntryPoint]) -> ImportReach:
+    """Walk the imports from every entry point, one batch of file reads per level."""
+    reach = ImportReach(entries)
+    roots = tuple(dict.fromkeys([*SOURCE_ROOTS, *(_folder(e.path) for e in entries)]))
+    level: list[tuple[str, str]] = []  # (file, the root it was found under)
+    for entry in entries:
+        reach.chains.setdefault(entry.path, (entry.path,))
+        level.append((entry.path, _folder(entry.path)))
+    seen = {path for path, _ in level}
+    while level:
+        sources = tree.read([path for path, _ in level])
+        following: list[tuple[str, str]] = []
+        for path, root in level:
+            imported, dynamic = _imports(tree, path, root, sources.get(path), roots)
+            if dynamic:
+                reach.open_prefixes.setdefault(_package_of(path, root), path)
+            for target, target_root in imported:
+                if target in seen:
+                    continue
+                seen.add(target)
+                reach.chains[target] = (*reach.chains[path], target)
+                following.append((target, target_root))
+        level = following
+    return reach
+
+
+def _folder(path: str) -> str:
+    folder = posixpath.dirname(path)
+    return f"{folder}/" if folder else ""
+
+
+def _package_of(path: str, root: str) -> str:
+    """The top-level package folder a module belongs to ("" when it is a top-level module: a
+    computed import there could reach anything)."""
+    inside = path[len(root) :] if path.startswith(root) else path
+    top, _, rest = inside.partition("/")
+    return f"{root}{top}/" if rest else ""
+
+
+def _script_in_repo(tree: CommitTree, repo_root: str, name: str) -> str | None:
+    """A script path as recorded (absolute, relative, or from another checkout) → repo path."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("file://"):
+        posix = posix.removeprefix("file://")
+    if not posix.endswith(".py"):
+        return None
+    root = repo_root.rstrip("/") + "/"
+    if posix.startswith(root):
+        posix = posix[len(root) :]
+    relative = posixpath.normpath(posix.lstrip("./")) if not posix.startswith("/") else None
+    if relative and relative in tree:
+        return relative
+    parts = PurePosixPath(posix).parts
+    for start in range(1, len(parts)):  # the run ran in another checkout: longest unique tail
+        tail = "/".join(parts[start:])
+        matches = [p for p in tree.blobs if p == tail or p.endswith("/" + tail)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return None
+    return None
+
+
+def _module_file(tree: CommitTree, dotted: str, roots: tuple[str, ...]) -> str | None:
+    """`pkg.train` → the file `python -m pkg.train` runs: `pkg/train.py` or
+    `pkg/train/__main__.py`."""
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", dotted):
+        return None
+    base = dotted.replace(".", "/")
+    for root in roots:
+        for candidate in (f"{root}{base}.py", f"{root}{base}/__main__.py"):
+            if candidate in tree:
+                return candidate
+    return None
+
+
+def _pipeline_commands(tree: CommitTree, path: str) -> list[tuple[str, str]]:
+    """(label, command) of each DVC stage (`stages.<name>.cmd`, a string or a list) and each
+    MLflow Projects entry point (`entry_points.<name>.command`)."""
+    data = tree.read([path]).get(path)
+    if data is None:
+        return []
+    document = parse_config(path, data, "yaml").document
+    if not isinstance(document, dict):
+        return []
+    out: list[tuple[str, str]] = []
+    for section, key, noun in (("stages", "cmd", "stage"), ("entry_points", "command", "entry")):
+        table = document.get(section)
+        for name, body in table.items() if isinstance(table, dict) else ():
+            commands = body.get(key) if isinstance(body, dict) else None
+            for command in commands if isinstance(commands, list) else [commands]:
+                if isinstance(command, str):
+                    out.append((f"{noun} {name}", command))
+    return out
+
+
+def _command_scripts(tree: CommitTree, folder: str, command: str) -> tuple[list[str], str | None]:
+    """The Python files a shell command runs (`python src/train.py`, `python -m pkg.train`,
+    `uv run train.py`), and what it runs that is not one (`Rscript fit.R`), if anything."""
+    scripts: list[str] = []
+    others: list[str] = []
+    for part in _SHELL_SPLIT.split(command.strip()):
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            words = part.split()
+        words = [w for w in words if "=" not in w or w.startswith("-")]  # VAR=value prefixes
+        if not words:
+            continue
+        script = _python_target(tree, folder, words)
+        if script is not None:
+            scripts.append(script)
+        elif _is_program(words[0]):
+            others.append(words[0])
+    return scripts, (", ".join(others) if others else None)
+
+
+def _python_target(tree: CommitTree, folder: str, words: list[str]) -> str | None:
+    """The repository file one command runs, when it runs Python."""
+    prefix = f"{folder}/" if folder else ""
+    for index, word in enumerate(words):
+        if word == "-m" and index + 1 < len(words) and _PYTHON.match(words[0]) is not None:
+            module = words[index + 1]
+            return _module_file(tree, module, (prefix, *SOURCE_ROOTS))
+        if word.endswith(".py"):
+            candidate = posixpath.normpath(prefix + word)
+            return candidate if candidate in tree else None
+    return None
+
+
+def _is_program(word: str) -> bool:
+    """A word that starts a program other than a shell builtin or a no-op."""
+    return word not in {"cd", "echo", "mkdir", "rm", "cp", "mv", "export", "true", "set", "touch"}
+
+
+def _imports(
+    tree: CommitTree, path: str, root: str, source: bytes | None, roots: tuple[str, ...]
+) -> tuple[list[tuple[str, str]], bool]:
+    """The repository files one module imports (with the root each was found under), and
+    whether it imports by a computed name. A file that cannot be read or parsed counts as
+    importing dynamically: what it imports cannot be told."""
+    if source is None:
+        return [], True
+    try:
+        module = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [], True
+    found: list[tuple[str, str]] = []
+    dynamic = False
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found += _resolve(tree, alias.name, roots)
+        elif isinstance(node, ast.ImportFrom):
+            found += _from_import(tree, path, root, node, roots)
+        elif isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name not in DYNAMIC_CALLS:
+                literal = _script_literal(tree, path, node)
+                found += [(literal, _folder(literal))] if literal else []
+                continue
+            first = node.args[0] if node.args else None
+            if (
+                name in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and not first.value.startswith(".")
+            ):
+                found += _resolve(tree, first.value, roots)
+            else:
+                dynamic = True
+    return found, dynamic
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _script_literal(tree: CommitTree, path: str, call: ast.Call) -> str | None:
+    """A `.py` file of the repository named in a call's arguments (`subprocess.run(["python",
+    "prep.py"])`): it runs too, so it is followed like an import."""
+    for arg in ast.walk(call):
+        if (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and arg.value.endswith(".py")
+        ):
+            for base in ("", _folder(path)):
+                candidate = posixpath.normpath(base + arg.value.lstrip("./"))
+                if candidate in tree:
+                    return candidate
+    return None
+
+
+def _resolve(tree: CommitTree, dotted: str, roots: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Every file `import dotted` runs: each package's `__init__.py` on the way and the module
+    itself, under every root that has it (several roots may: all are kept, to over-reach)."""
+    parts = dotted.split(".")
+    found: list[tuple[str, str]] = []
+    for root in roots:
+        for depth in range(1, len(parts) + 1):
+            base = root + "/".join(parts[:depth])
+            for candidate in (f"{base}/__init__.py", f"{base}.py"):
+                if candidate in tree:
+                    found.append((candidate, root))
+    return found
+
+
+def _from_import(
+    tree: CommitTree, path: str, root: str, node: ast.ImportFrom, roots: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """`from X import a, b`: X, and X.a, X.b where those are submodules (a star import takes
+    every submodule: `__all__` may list any of them)."""
+    if node.level:
+        folder = posixpath.dirname(path)
+        for _ in range(node.level - 1):  # level 1 is the importing module's own package
+            folder = posixpath.dirname(folder)
+        base = "/".join(filter(None, [folder, *(node.module or "").split(".")]))
+        candidates = [f"{base}/__init__.py", f"{base}.py"] if node.module else []
+        found = [(c, root) for c in candidates if c in tree]
+        prefix = f"{base}/" if base else ""
+        names = [alias.name for alias in node.names]
+        if "*" in names:
+            return found + [(p, root) for p in tree.blobs if _direct_child(p, prefix)]
+        for name in names:
+            found += [
+                (c, root)
+                for c in (f"{prefix}{name}.py", f"{prefix}{name}/__init__.py")
+                if c in tree
+            ]
+        return found
+    module = node.module or ""
+    found = _resolve(tree, module, roots)
+    for alias in node.names:
+        if alias.name == "*":
+            for each_root in roots:
+                prefix = each_root + module.replace(".", "/") + "/"
+                found += [(p, each_root) for p in tree.blobs if _direct_child(p, prefix)]
+        else:
+            found += _resolve(tree, f"{module}.{alias.name}", roots)
+    return found
+
+
+def _direct_child(path: str, prefix: str) -> bool:
+    if not path.startswith(prefix) or not path.endswith(".py"):
+        return False
+    rest = path[len(prefix) :]
+    return "/" not in rest or rest.count("/") == 1 and rest.endswith("/__init__.py")
