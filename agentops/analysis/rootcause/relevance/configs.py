@@ -89,8 +89,11 @@ class CodeMentions:
         stem = name.rsplit(".", 1)[0]
         folder = posixpath.dirname(path)
         for source, text in self.texts:
-            if name in text or text.strip() == stem or (folder and _names_folder(text, folder)):
+            if name in text or text.strip() == stem:
                 return f"{source} names {text.strip()[:80]!r}"
+        for source, text in self.texts if folder else ():
+            if _names_folder(text, folder):
+                return f"{source} names {text.strip()[:80]!r}, the folder that holds it"
         pattern = re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-])")
         for source, text in self.config_texts:
             if source != path and (name in text or pattern.search(text)):
@@ -123,9 +126,12 @@ def _names(node: ast.AST) -> Iterable[str]:
 
 
 def _names_folder(text: str, folder: str) -> bool:
-    """A string naming the config's folder (`"configs"`, `"./conf/"`, `"configs/*.yaml"`)."""
-    cleaned = text.strip().removeprefix("./").rstrip("/")
-    return cleaned == folder or cleaned.endswith("/" + folder) or cleaned.startswith(folder + "/*")
+    """A string naming the config's folder or one above it (`"configs"`, `"./conf/"`,
+    `"configs/*.yaml"`: Hydra's `config_path` reads the config groups below it)."""
+    cleaned = text.strip().removeprefix("./").split("*", 1)[0].rstrip("/")
+    if not cleaned or cleaned == ".":
+        return False
+    return folder == cleaned or folder.startswith(cleaned + "/") or cleaned.endswith("/" + folder)
 
 
 @dataclass(frozen=True, slots=True)
