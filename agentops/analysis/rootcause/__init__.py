@@ -292,8 +292,9 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
-        use = reach.config(config.path, [k["key"] for k in keys]) if reach else None
-        reason = unreachable_reason(config.path) or (use.reason if use else None)
+        reason = unreachable_reason(config.path)
+        use = reach.config(config.path, [k["key"] for k in keys]) if reach and not reason else None
+        reason = reason or (use.reason if use else None)
         if reason:
             changed = [f"{config.path}: {k['key']}" for k in keys]
             suspects.append(ruled_out(config.new, "config", config.path, reason, changed))
@@ -311,11 +312,11 @@ def _code_suspects(
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
         runtime = [c for c in changes if not dev_group_reason(c["package"])]
         judged = {c["package"]: reach.package(manifest, c["package"]) for c in runtime if reach}
-        installed = [c for c in runtime if (judged.get(c["package"]) or (True,))[0]]
+        installed = [c for c in runtime if _installed(judged.get(c["package"]))]
         reason = dev_manifest_reason(manifest) or (
             None if runtime else dev_group_reason(changes[0]["package"])
         )
-        if runtime and not installed:
+        if not reason and runtime and not installed:
             reason = "; ".join(judgement[1] for judgement in judged.values() if judgement)
         if reason and manifest_ref:
             moved = [
@@ -328,6 +329,11 @@ def _code_suspects(
         suspect.evidence += [judgement[1] for judgement in judged.values() if judgement]
         suspects.append(suspect)
     return suspects
+
+
+def _installed(judgement: tuple[bool, str] | None) -> bool:
+    """A package reaches the model unless the model's logged environment says it does not."""
+    return judgement is None or judgement[0]
 
 
 def _commit_suspect(

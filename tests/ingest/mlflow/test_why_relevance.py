@@ -41,6 +41,10 @@ def _model_files(folder: Path) -> str:
     (folder / "conda.yaml").write_text(
         "dependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - mlflow==3.1\n"
     )
+    (folder / "python_env.yaml").write_text(
+        "python: 3.11\nbuild_dependencies:\n  - pip\ndependencies:\n  - -r requirements.txt\n"
+        "  - pandas>=2\n"
+    )
     return folder.as_uri()
 
 
@@ -77,8 +81,10 @@ def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
         model = store.get(f"model:recsys/{versions[1]}")
         assert model is not None
         attrs = ModelVersionAttrs(model)
-        assert attrs.runtime_packages == ["mlflow", "numpy", "pip", "python", "scikit-learn"]
-        assert attrs.runtime_env_files == ["requirements.txt", "conda.yaml"]
+        assert attrs.runtime_packages == [
+            "mlflow", "numpy", "pandas", "pip", "python", "scikit-learn"
+        ]  # fmt: skip
+        assert attrs.runtime_env_files == ["requirements.txt", "conda.yaml", "python_env.yaml"]
 
     bad, good = f"model:recsys/{versions[1]}", f"model:recsys/{versions[0]}"
     assert main(["why", bad, "--good", good, "--json"]) == 0
@@ -92,7 +98,7 @@ def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
     )
     assert ruled_out["ruled out, style.yaml"].startswith("nothing reads style.yaml")
     assert ruled_out["ruled out, requirements.txt"] == (
-        f"matplotlib is not in the environment logged with {bad} (requirements.txt and "
-        "conda.yaml): the model's runtime does not install it"
+        f"matplotlib is not in the environment logged with {bad} (requirements.txt, "
+        "conda.yaml, python_env.yaml): the model's runtime does not install it"
     )
     assert all("plots" not in s["summary"] for s in report["suspects"])

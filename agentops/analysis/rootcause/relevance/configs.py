@@ -152,7 +152,8 @@ def config_use(
     """Judge one changed config file: `params_by_run` maps "the good run"/"the bad run" to its
     params, `linked` names the runs whose `config_of` edges reach a version of this file, and
     `mentions` is what the code at the bad commit mentions (None: the code cannot be read)."""
-    evidence: list[str] = [f"{path} is linked to {run} (config_of)" for run in linked]
+    runs = " and ".join(linked)
+    evidence: list[str] = [f"{path} is linked to {runs} (config_of)"] if runs else []
     for key in keys:
         logged = _logged_by(key, params_by_run)
         if logged:

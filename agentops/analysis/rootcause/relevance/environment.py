@@ -40,7 +40,7 @@ class RuntimeEnvironment:
         """(whether the package reaches the model, the evidence): `package` is a manifest key
         (`numpy`, `pip:torch`, `gpu:torch`)."""
         name = normalize_name(package.rpartition(":")[2])
-        files = " and ".join(self.files)
+        files = ", ".join(self.files)
         if name in self.packages:
             return True, f"{name} is in the environment logged with {self.model} ({files})"
         if manifest_kind(manifest) in LOCK_KINDS:

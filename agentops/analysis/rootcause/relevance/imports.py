@@ -160,7 +160,7 @@ def import_reach(tree: CommitTree, entries: list[EntryPoint]) -> ImportReach:
             imported, dynamic = _imports(tree, path, root, sources.get(path), roots)
             if dynamic:
                 reach.open_prefixes.setdefault(_package_of(path, root), path)
-            for target, target_root in imported:
+            for target, target_root in [*imported, *_packages_above(tree, path)]:
                 if target in seen:
                     continue
                 seen.add(target)
@@ -168,6 +168,20 @@ def import_reach(tree: CommitTree, entries: list[EntryPoint]) -> ImportReach:
                 following.append((target, target_root))
         level = following
     return reach
+
+
+def _packages_above(tree: CommitTree, path: str) -> list[tuple[str, str]]:
+    """The `__init__.py` of every folder above a module: importing a module runs its parent
+    packages first (`python -m pkg.train` runs `pkg/__init__.py`). A script run by path runs
+    none, so counting them over-reaches: safe, it only keeps more."""
+    found = []
+    folder = posixpath.dirname(path)
+    while folder:
+        candidate = f"{folder}/__init__.py"
+        if candidate != path and candidate in tree:
+            found.append((candidate, ""))
+        folder = posixpath.dirname(folder)
+    return found
 
 
 def _folder(path: str) -> str:
@@ -193,7 +207,7 @@ def _script_in_repo(tree: CommitTree, repo_root: str, name: str) -> str | None:
     root = repo_root.rstrip("/") + "/"
     if posix.startswith(root):
         posix = posix[len(root) :]
-    relative = posixpath.normpath(posix.lstrip("./")) if not posix.startswith("/") else None
+    relative = posixpath.normpath(posix) if not posix.startswith("/") else None
     if relative and relative in tree:
         return relative
     parts = PurePosixPath(posix).parts
@@ -336,7 +350,7 @@ def _script_literal(tree: CommitTree, path: str, call: ast.Call) -> str | None:
             and arg.value.endswith(".py")
         ):
             for base in ("", _folder(path)):
-                candidate = posixpath.normpath(base + arg.value.lstrip("./"))
+                candidate = posixpath.normpath(base + arg.value)
                 if candidate in tree:
                     return candidate
     return None
