@@ -187,21 +187,40 @@ def test_key_names_in_code_and_a_hydra_config_name_count_as_reading(tmp_path: Pa
     assert config_use("unread/x.json", ["window"], {}, [], broken).reason is None
 
 
-def test_the_model_logged_environment_decides_a_bump() -> None:
+def test_the_model_logged_environment_and_the_training_imports_decide_a_bump() -> None:
     node = Node.make(
         "model:m/2",
         {"runtime_packages": ["numpy", "scikit-learn"], "runtime_env_files": ["requirements.txt"]},
     )
     environment = RuntimeEnvironment.of("model:m/2", ModelVersionAttrs(node))
     assert environment is not None
-    assert environment.judge("requirements.txt", "Scikit_Learn")[0]
-    reaches, why = environment.judge("requirements.txt", "matplotlib")
-    assert not reaches and why == (
-        "matplotlib is not in the environment logged with model:m/2 (requirements.txt): the "
-        "model's runtime does not install it"
+    training = ImportReach(
+        [EntryPoint("train.py", "from mlflow.source.name")],
+        third_party={"sklearn": "train.py", "cv2": "pkg/images.py", "dateutil": "pkg/time.py"},
     )
-    assert environment.judge("uv.lock", "threadpoolctl")[0]  # maybe transitive: stays
+    assert environment.judge("requirements.txt", "Scikit_Learn", training)[0]
+    reaches, why = environment.judge("requirements.txt", "matplotlib", training)
+    assert not reaches and why == (
+        "matplotlib is not in the environment logged with model:m/2 (requirements.txt) and "
+        "nothing imported from train.py imports it: neither the model's runtime nor its "
+        "training uses it"
+    )
+    reaches, why = environment.judge("requirements.txt", "opencv-python-headless", training)
+    assert reaches and why.endswith("but training uses it: pkg/images.py imports cv2")
+    assert environment.judge("requirements.txt", "python-dateutil", training)[0]
+    assert environment.judge("uv.lock", "threadpoolctl", training)[0]  # maybe transitive: stays
+    unknown = ImportReach(unknown="no entry point is known")
+    assert environment.judge("requirements.txt", "matplotlib", unknown)[0]
     assert RuntimeEnvironment.of("model:m/1", ModelVersionAttrs(Node.make("model:m/1", {}))) is None
+
+
+def test_third_party_imports_are_what_is_neither_the_repository_nor_the_standard_library(
+    tmp_path: Path,
+) -> None:
+    train = "import os, json\nimport numpy as np\nfrom sklearn.linear_model import Ridge\n"
+    sha = commit(tmp_path, {**PACKAGE, "train.py": train + "import pkg.features\n"})
+    _, reach = _reach(tmp_path, sha, "train.py")
+    assert reach.third_party == {"numpy": "train.py", "sklearn": "train.py"}  # not plots' mpl
 
 
 def test_declared_entry_points_are_read_from_agentops_toml(tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
     assert ruled_out["ruled out, style.yaml"].startswith("nothing reads style.yaml")
     assert ruled_out["ruled out, requirements.txt"] == (
         f"matplotlib is not in the environment logged with {bad} (requirements.txt, "
-        "conda.yaml, python_env.yaml): the model's runtime does not install it"
+        "conda.yaml, python_env.yaml) and nothing imported from train.py imports it: neither "
+        "the model's runtime nor its training uses it"
     )
     assert all("plots" not in s["summary"] for s in report["suspects"])

@@ -7,7 +7,8 @@ ruled-out list, with the reason:
   runs or docs builds; manifests and groups that list development tools only;
 - `imports`: Python modules no entry point of the run imports;
 - `configs`: config files nothing reads (no run logged their keys, no code names them);
-- `environment`: packages the model's logged runtime environment does not install.
+- `environment`: packages the model's logged runtime environment does not install and its
+  training code does not import.
 
 `ReachEvidence` gathers what the last three need — the files of the bad commit, the runs'
 params and config links, the model's logged environment — once per analysis, and only what the
@@ -121,7 +122,8 @@ class ReachEvidence:
         return use
 
     def package(self, manifest: str, package: str) -> tuple[bool, str] | None:
-        """Whether a bumped package is in the model's logged environment (None: none logged)."""
+        """Whether a bumped package can reach the model through its logged environment or its
+        training code (None: no environment was logged)."""
         if self.environment is None:
             return None
-        return self.environment.judge(manifest, package)
+        return self.environment.judge(manifest, package, self.imports)

@@ -31,6 +31,7 @@ import ast
 import posixpath
 import re
 import shlex
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -81,12 +82,14 @@ class ImportReach:
 
     `chains` maps each reached file to the import chain from its entry point; `open_prefixes`
     are folders (relative to the repository, "" for all of it) where a computed import was seen;
+    `third_party` the modules imported from outside the repository (not the standard library);
     `unknown` says why nothing can be ruled out (no entry point, or one that is not Python).
     """
 
     entries: list[EntryPoint] = field(default_factory=list)
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     open_prefixes: dict[str, str] = field(default_factory=dict)  # prefix → the dynamic module
+    third_party: dict[str, str] = field(default_factory=dict)  # top-level name → first importer
     unknown: str | None = None
 
     def reason(self, path: str) -> str | None:
@@ -157,9 +160,11 @@ def import_reach(tree: CommitTree, entries: list[EntryPoint]) -> ImportReach:
         sources = tree.read([path for path, _ in level])
         following: list[tuple[str, str]] = []
         for path, root in level:
-            imported, dynamic = _imports(tree, path, root, sources.get(path), roots)
+            imported, dynamic, external = _imports(tree, path, root, sources.get(path), roots)
             if dynamic:
                 reach.open_prefixes.setdefault(_package_of(path, root), path)
+            for name in sorted(external):
+                reach.third_party.setdefault(name, path)
             for target, target_root in [*imported, *_packages_above(tree, path)]:
                 if target in seen:
                     continue
@@ -295,24 +300,27 @@ def _is_program(word: str) -> bool:
 
 def _imports(
     tree: CommitTree, path: str, root: str, source: bytes | None, roots: tuple[str, ...]
-) -> tuple[list[tuple[str, str]], bool]:
-    """The repository files one module imports (with the root each was found under), and
-    whether it imports by a computed name. A file that cannot be read or parsed counts as
-    importing dynamically: what it imports cannot be told."""
+) -> tuple[list[tuple[str, str]], bool, set[str]]:
+    """The repository files one module imports (with the root each was found under), whether
+    it imports by a computed name, and the third-party top-level modules it imports. A file that
+    cannot be read or parsed counts as importing dynamically: what it imports cannot be told."""
     if source is None:
-        return [], True
+        return [], True, set()
     try:
         module = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return [], True
+        return [], True, set()
     found: list[tuple[str, str]] = []
     dynamic = False
+    absolute: list[str] = []  # module names imported absolutely: repository or third party
     for node in ast.walk(module):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found += _resolve(tree, alias.name, roots)
+                absolute.append(alias.name)
         elif isinstance(node, ast.ImportFrom):
             found += _from_import(tree, path, root, node, roots)
+            absolute += [node.module] if node.module and not node.level else []
         elif isinstance(node, ast.Call):
             name = _call_name(node.func)
             if name not in DYNAMIC_CALLS:
@@ -327,9 +335,12 @@ def _imports(
                 and not first.value.startswith(".")
             ):
                 found += _resolve(tree, first.value, roots)
+                absolute.append(first.value)
             else:
                 dynamic = True
-    return found, dynamic
+    tops = {name.split(".")[0] for name in absolute} - sys.stdlib_module_names
+    external = {top for top in tops if not _resolve(tree, top, roots)}
+    return found, dynamic, external
 
 
 def _call_name(func: ast.expr) -> str | None:
