@@ -93,6 +93,31 @@ def test_module_entry_points_from_pipelines_and_agentops_toml(tmp_path: Path) ->
     assert entry.origin == "the stage featurize command in dvc.yaml"
 
 
+def test_serving_containers_and_shell_wrapped_commands_are_entry_points(tmp_path: Path) -> None:
+    dvc = (
+        "stages:\n  fetch:\n    cmd: wget -q https://example.com/x.csv -O data/x.csv\n"
+        "  featurize:\n    cmd: bash -c 'cd . && python -m pkg.features'\n"
+    )
+    sha = commit(
+        tmp_path,
+        {
+            **PACKAGE,
+            "dvc.yaml": dvc,
+            "serve/app.py": "from pkg.model import scale\n",
+            "Dockerfile": 'FROM python:3.11\nCMD ["uvicorn", "serve.app:app", "--port", "80"]\n',
+            "Procfile": "worker: python tools/report.py\n",
+        },
+    )
+    _, reach = _reach(tmp_path, sha, None)
+    assert reach.unknown is None  # wget runs nothing of the repository
+    assert {e.describe() for e in reach.entries} == {
+        "pkg/features.py (the stage featurize command in dvc.yaml)",
+        "serve/app.py (the CMD of Dockerfile)",
+        "tools/report.py (the process worker of Procfile)",
+    }
+    assert reach.chain("pkg/layers.py") == "serve/app.py → pkg/model.py → pkg/layers.py"
+
+
 def test_nothing_is_ruled_out_without_a_known_python_entry_point(tmp_path: Path) -> None:
     sha = commit(tmp_path, {**PACKAGE, "train.py": "import pkg.model\n"})
     _, none_known = _reach(tmp_path, sha, None)

@@ -10,7 +10,10 @@ checked against. Where the entry points come from, in the order they are tried:
   another checkout);
 - the commands of the pipeline definitions at the bad commit: every stage's `cmd` in DVC's
   `dvc.yaml` and every entry point's `command` in MLflow Projects' `MLproject` (a stage that
-  prepares the data reaches the model through the data);
+  prepares the data reaches the model through the data); a stage that runs a repository script
+  we cannot follow (`Rscript fit.R`, `./run.sh`, `make`) leaves everything undecided;
+- what serves it: a Dockerfile's `CMD`/`ENTRYPOINT` and a Procfile's processes (`python
+  serve.py`, `uvicorn pkg.app:app`, `gunicorn …`);
 - `[analysis] entry_points` in agentops.toml (training and serving scripts or modules).
 
 The import graph is read statically from the files at the bad commit (`import a.b`, `from a
@@ -28,6 +31,7 @@ package it lives in stays undecided — nothing in it is ruled out.
 from __future__ import annotations
 
 import ast
+import json
 import posixpath
 import re
 import shlex
@@ -40,6 +44,12 @@ from graph.ingest.files.configs import parse_config
 from graph.ingest.git.tree import CommitTree
 
 PIPELINE_FILES = ("dvc.yaml", "MLproject")
+CONTAINER_FILES = re.compile(
+    r"(^|/)(Dockerfile(\.[\w.-]+)?|[\w.-]+\.dockerfile|Containerfile|Procfile)$"
+)
+SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".r", ".jl", ".pl", ".rb", ".js", ".ts", ".ipynb")
+ASGI_WSGI_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "waitress-serve"})
+_APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*$")  # `pkg.app:app`, `app:create_app()`
 SOURCE_ROOTS = ("", "src/")
 DYNAMIC_CALLS = frozenset(
     {
@@ -62,7 +72,6 @@ points, pkgutil discovery, runpy. With a string literal, `import_module`/`__impo
 imports; anything else leaves the package undecided."""
 
 _PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?(\.exe)?$")
-_SHELL_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,10 @@ def entry_points(
             found += [EntryPoint(s, f"the {label} command in {pipeline}") for s in scripts]
             if problem:
                 problems.append(f"{pipeline} {label} runs {problem}")
+    for container in (p for p in tree.paths if CONTAINER_FILES.search(p)):
+        for label, command in _container_commands(tree, container):
+            scripts, _ = _command_scripts(tree, "", command)  # a server's own program: no doubt
+            found += [EntryPoint(s, f"the {label} of {container}") for s in scripts]
     for name in declared:
         path = _script_in_repo(tree, repo_root, name) or _module_file(tree, name, SOURCE_ROOTS)
         if path is None:
@@ -261,41 +274,94 @@ def _pipeline_commands(tree: CommitTree, path: str) -> list[tuple[str, str]]:
 
 def _command_scripts(tree: CommitTree, folder: str, command: str) -> tuple[list[str], str | None]:
     """The Python files a shell command runs (`python src/train.py`, `python -m pkg.train`,
-    `uv run train.py`), and what it runs that is not one (`Rscript fit.R`), if anything."""
+    `uv run train.py`, `bash -c "python x.py"`, `uvicorn pkg.app:app`), and what it runs that
+    may run repository code we cannot follow (`Rscript fit.R`, `./run.sh`, `make`), if anything.
+    A program that runs no repository file (`dvc get`, `wget`, `tar`) is neither."""
     scripts: list[str] = []
     others: list[str] = []
-    for part in _SHELL_SPLIT.split(command.strip()):
-        try:
-            words = shlex.split(part)
-        except ValueError:
-            words = part.split()
-        words = [w for w in words if "=" not in w or w.startswith("-")]  # VAR=value prefixes
-        if not words:
-            continue
-        script = _python_target(tree, folder, words)
+    prefix = f"{folder}/" if folder else ""
+    for words in _simple_commands(command):
+        script = _python_target(tree, prefix, words)
         if script is not None:
             scripts.append(script)
-        elif _is_program(words[0]):
+            continue
+        for inline in (w for w in words[1:] if " " in w.strip()):  # `sh -c "python x.py"`
+            found, problem = _command_scripts(tree, folder, inline)
+            scripts += found
+            others += [problem] if problem else []
+        if _PYTHON.match(words[0]) or _runs_repository_file(tree, prefix, words):
             others.append(words[0])
     return scripts, (", ".join(others) if others else None)
 
 
-def _python_target(tree: CommitTree, folder: str, words: list[str]) -> str | None:
+def _simple_commands(command: str) -> list[list[str]]:
+    """The words of each simple command in a shell command line (split at `&&`, `||`, `;`, `|`
+    outside quotes), without `VAR=value` assignments."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes: read it as plain words
+        tokens = command.split()
+    commands: list[list[str]] = [[]]
+    for token in tokens:
+        if token and set(token) <= set(";&|"):
+            commands.append([])
+        elif "=" not in token or token.startswith("-"):
+            commands[-1].append(token)
+    return [words for words in commands if words]
+
+
+def _python_target(tree: CommitTree, prefix: str, words: list[str]) -> str | None:
     """The repository file one command runs, when it runs Python."""
-    prefix = f"{folder}/" if folder else ""
     for index, word in enumerate(words):
-        if word == "-m" and index + 1 < len(words) and _PYTHON.match(words[0]) is not None:
-            module = words[index + 1]
-            return _module_file(tree, module, (prefix, *SOURCE_ROOTS))
+        if word == "-m" and index + 1 < len(words) and any(_PYTHON.match(w) for w in words[:index]):
+            return _module_file(tree, words[index + 1], (prefix, *SOURCE_ROOTS))
         if word.endswith(".py"):
             candidate = posixpath.normpath(prefix + word)
             return candidate if candidate in tree else None
+        if posixpath.basename(words[0]) in ASGI_WSGI_SERVERS and _APP.match(word):
+            return _module_file(tree, word.split(":", 1)[0], (prefix, *SOURCE_ROOTS))
     return None
 
 
-def _is_program(word: str) -> bool:
-    """A word that starts a program other than a shell builtin or a no-op."""
-    return word not in {"cd", "echo", "mkdir", "rm", "cp", "mv", "export", "true", "set", "touch"}
+def _runs_repository_file(tree: CommitTree, prefix: str, words: list[str]) -> bool:
+    """Whether a command that is not Python runs a file of the repository (a shell or R script,
+    a Makefile), which may run Python we cannot see."""
+    if posixpath.basename(words[0]) in ("make", "just", "snakemake", "papermill", "jupyter"):
+        return True
+    if posixpath.normpath(prefix + words[0]) in tree:  # `./run.sh`
+        return True
+    return any(
+        posixpath.normpath(prefix + word) in tree
+        for word in words
+        if word.lower().endswith(SCRIPT_SUFFIXES)
+    )
+
+
+def _container_commands(tree: CommitTree, path: str) -> list[tuple[str, str]]:
+    """(label, command) of a Dockerfile's `CMD`/`ENTRYPOINT` (exec or shell form) and of each
+    Procfile process: what a serving container or platform runs."""
+    data = tree.read([path]).get(path)
+    if data is None:
+        return []
+    text = data.decode("utf-8", "replace").replace("\\\n", " ")
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if posixpath.basename(path) == "Procfile":
+            name, _, command = line.partition(":")
+            if command.strip() and not name.startswith("#"):
+                out.append((f"process {name.strip()}", command.strip()))
+            continue
+        instruction, _, rest = line.strip().partition(" ")
+        if instruction.upper() in ("CMD", "ENTRYPOINT") and rest.strip():
+            try:
+                words = json.loads(rest)
+            except ValueError:
+                words = None
+            command = shlex.join(map(str, words)) if isinstance(words, list) else rest.strip()
+            out.append((instruction.upper(), command))
+    return out
 
 
 def _imports(
