@@ -218,7 +218,7 @@ def _suspects(
             changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach
         )
         if reach is not None:
-            notes += reach.problems
+            notes += reach.notes
     suspects += data
     suspects += _param_suspects(changes, suspects)
     if older:

@@ -151,6 +151,33 @@ def test_a_computed_import_leaves_its_package_undecided(tmp_path: Path) -> None:
     assert top_level.reason("tools/report.py") is None  # the entry itself: anything goes
 
 
+def test_code_that_runs_without_a_static_import_is_reached(tmp_path: Path) -> None:
+    train = "import sys\nsys.path.insert(0, 'libs')\nimport helpers.io\nimport pkg.model\n"
+    sha = commit(
+        tmp_path,
+        {
+            **PACKAGE,
+            "train.py": train,
+            "libs/helpers/__init__.py": "",
+            "libs/helpers/io.py": "",
+            "libs/helpers/unused.py": "",
+            "conf/model.yaml": "net:\n  _target_: nets.resnet.ResNet\n  out: plots.png\n",
+            "nets/__init__.py": "",
+            "nets/resnet.py": "class ResNet: ...\n",
+            "nets/vit.py": "class ViT: ...\n",
+        },
+    )
+    _, reach = _reach(tmp_path, sha, "train.py")
+    assert reach.chain("libs/helpers/io.py") == "train.py → libs/helpers/io.py"
+    assert reach.reason("libs/helpers/unused.py")
+    assert reach.chain("nets/resnet.py") == "conf/model.yaml → nets/resnet.py"
+    assert reach.reason("nets/vit.py") and reach.reason("pkg/plots.py")  # plots.png: a file
+    assert "helpers" not in reach.third_party
+    sha = commit(tmp_path, {"train.py": "from hydra.utils import instantiate\ninstantiate(c)\n"})
+    _, built = _reach(tmp_path, sha, "train.py")
+    assert built.reason("nets/vit.py") is None  # instantiate(cfg) may build anything
+
+
 def test_config_consumption_needs_positive_evidence(tmp_path: Path) -> None:
     sha = commit(
         tmp_path,

@@ -103,6 +103,17 @@ class ReachEvidence:
             self._mentions = CodeMentions.scan(self.tree, self.imports)
         return self._mentions
 
+    @property
+    def notes(self) -> list[str]:
+        """What the user should know the checks could not do: an unreadable repository, or
+        changed Python that could not be checked against the import path, and why."""
+        notes = list(self.problems)
+        if self._imports is not None and self._imports.unknown and self.tree is not None:
+            notes.append(
+                f"changed code not checked against the import path: {self._imports.unknown}"
+            )
+        return notes
+
     def off_path(self, code: Sequence[str]) -> dict[str, str]:
         """The changed Python files no entry point imports, each with its reason."""
         if not any(path.endswith(".py") for path in code):

@@ -33,6 +33,8 @@ from graph.ingest.files.configs import decode_text
 from graph.ingest.git.tree import MAX_FILE_BYTES, CommitTree
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_SCAN_BYTES = 128 * 1024 * 1024
+"""Above this much code and config at one commit, nothing is read and nothing ruled out."""
 
 
 @dataclass(slots=True)
@@ -56,6 +58,9 @@ class CodeMentions:
         too_large = [p for p in code if tree.blobs[p][1] > MAX_FILE_BYTES]
         if too_large:
             mentions.opaque = f"{too_large[0]} is too large to read"
+        if sum(tree.blobs[p][1] for p in (*code, *configs)) > MAX_SCAN_BYTES:
+            mentions.opaque = "the code is too large to read in one analysis"
+            return mentions
         for path, data in tree.read([*code, *configs]).items():
             try:
                 text = decode_text(data)

@@ -48,6 +48,17 @@ CONTAINER_FILES = re.compile(
     r"(^|/)(Dockerfile(\.[\w.-]+)?|[\w.-]+\.dockerfile|Containerfile|Procfile)$"
 )
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".r", ".jl", ".pl", ".rb", ".js", ".ts", ".ipynb")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".gin")
+MAX_CONFIG_BYTES = 256 * 1024
+FILE_EXTENSIONS = frozenset(
+    re.findall(
+        r"\w+",
+        """yaml yml json toml ini cfg csv tsv txt md log png jpg jpeg svg pdf html parquet pq
+        pkl pickle joblib h5 hdf5 npz npy pt pth ckpt onnx bin gz zip tar py ipynb""",
+    )
+)
+"""The last part of `name.<extension>`: a file name in a config, not an object in a module."""
+_DOTTED = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w/-])")
 ASGI_WSGI_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "waitress-serve"})
 _APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*$")  # `pkg.app:app`, `app:create_app()`
 SOURCE_ROOTS = ("", "src/")
@@ -65,11 +76,20 @@ DYNAMIC_CALLS = frozenset(
         "run_module",
         "load_source",
         "exec",
+        "instantiate",
+        "get_class",
+        "get_method",
+        "locate",
+        "import_string",
+        "import_from_string",
+        "load_object",
     }
 )
 """Calls that import by a name the code computes: importlib, setuptools/importlib.metadata entry
-points, pkgutil discovery, runpy. With a string literal, `import_module`/`__import__` are just
-imports; anything else leaves the package undecided."""
+points, pkgutil discovery, runpy, and the helpers that build objects from dotted names in
+configs (Hydra's `instantiate`/`get_class`, `pydoc.locate`, `import_string`). With a string
+literal, `import_module`/`__import__` are just imports; anything else leaves the package
+undecided."""
 
 _PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?(\.exe)?$")
 
@@ -168,6 +188,10 @@ def import_reach(tree: CommitTree, entries: list[EntryPoint]) -> ImportReach:
     for entry in entries:
         reach.chains.setdefault(entry.path, (entry.path,))
         level.append((entry.path, _folder(entry.path)))
+    for config, module, root in _modules_named_in_configs(tree, roots):
+        if module not in reach.chains:
+            reach.chains[module] = (config, module)
+            level.append((module, root))
     seen = {path for path, _ in level}
     while level:
         sources = tree.read([path for path, _ in level])
@@ -404,9 +428,66 @@ def _imports(
                 absolute.append(first.value)
             else:
                 dynamic = True
-    tops = {name.split(".")[0] for name in absolute} - sys.stdlib_module_names
-    external = {top for top in tops if not _resolve(tree, top, roots)}
+    external: set[str] = set()
+    for name in dict.fromkeys(absolute):
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or _resolve(tree, top, roots):
+            continue
+        elsewhere = _roots_holding(tree, top)
+        if elsewhere:  # on sys.path some other way (sys.path.insert, PYTHONPATH, an install)
+            found += _resolve(tree, name, elsewhere)
+        else:
+            external.add(top)
     return found, dynamic, external
+
+
+def _roots_holding(tree: CommitTree, top: str) -> tuple[str, ...]:
+    """Every folder of the repository holding a module or package named `top`."""
+    found = []
+    for path in tree.blobs:
+        for tail in (f"{top}.py", f"{top}/__init__.py"):
+            if path == tail or path.endswith("/" + tail):
+                found.append(path[: -len(tail)])
+    return tuple(dict.fromkeys(found))
+
+
+def _modules_named_in_configs(
+    tree: CommitTree, roots: tuple[str, ...]
+) -> list[tuple[str, str, str]]:
+    """(config, module file, root) for each dotted name in a config file that is a module of
+    the repository or an object in one (Hydra's `_target_: pkg.models.Net`, Lightning's
+    `class_path`, any plugin named by configuration): code that runs though nothing imports it
+    by name. Tooling configs (CI, linters) do not count."""
+    from agentops.analysis.rootcause.relevance.tooling import unreachable_reason
+
+    configs = [
+        path
+        for path in tree.paths
+        if path.lower().endswith(CONFIG_SUFFIXES)
+        and tree.blobs[path][1] <= MAX_CONFIG_BYTES
+        and not unreachable_reason(path)
+    ]
+    out: list[tuple[str, str, str]] = []
+    for path, data in tree.read(configs).items():
+        text = data.decode("utf-8", "replace")
+        for dotted in dict.fromkeys(_DOTTED.findall(text)):
+            parts = dotted.split(".")
+            for depth in range(len(parts), 0, -1):  # `pkg.models.Net`: the longest module prefix
+                if depth == 1 and parts[1].lower() in FILE_EXTENSIONS:
+                    break  # `plots.png` names a file, not an object of plots.py
+                module = ".".join(parts[:depth])
+                hits = [hit for hit in _resolve(tree, module, roots) if _is_module(hit, module)]
+                if hits:
+                    out += [(path, hit, root) for hit, root in hits]
+                    break
+    return out
+
+
+def _is_module(hit: tuple[str, str], module: str) -> bool:
+    """Whether a resolved file is the module itself, not one of its parent packages."""
+    path, root = hit
+    base = root + module.replace(".", "/")
+    return path in (f"{base}.py", f"{base}/__init__.py")
 
 
 def _call_name(func: ast.expr) -> str | None:
