@@ -62,6 +62,7 @@ _DOTTED = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w/-])")
 ASGI_WSGI_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "waitress-serve"})
 _APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*$")  # `pkg.app:app`, `app:create_app()`
 SOURCE_ROOTS = ("", "src/")
+MAX_NAMED_ENTRIES = 3  # a reason names this many entry points, then counts the rest
 DYNAMIC_CALLS = frozenset(
     {
         "import_module",
@@ -127,9 +128,11 @@ class ImportReach:
             return None
         if any(path.startswith(prefix) for prefix in self.open_prefixes):
             return None
-        entries = " nor ".join(entry.describe() for entry in self.entries)
+        named = [entry.describe() for entry in self.entries[:MAX_NAMED_ENTRIES]]
+        if len(self.entries) > MAX_NAMED_ENTRIES:
+            named.append(f"{len(self.entries) - MAX_NAMED_ENTRIES} other entry points")
         noun = "entry point" if len(self.entries) == 1 else "entry points"
-        return f"{path} is not imported by {entries}, the run's {noun}"
+        return f"{path} is not imported by {' nor '.join(named)}, the run's {noun}"
 
     def chain(self, path: str) -> str | None:
         """`train.py → pkg/model.py → pkg/features.py`, for a reached file."""
