@@ -213,7 +213,7 @@ def _suspects(
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
-        kept = _behaviour_kept(changes.code, repo, notes)
+        kept = _behaviour_kept(changes.code, repo, notes, reach)
         suspects += _code_suspects(
             changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach
         )
@@ -261,9 +261,17 @@ def _promotion_suspect(good: Version, bad: Version) -> Suspect:
     )
 
 
-def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict[str, bool]:
-    """Which commits' code edits keep behaviour, read from the repository (empty without one)."""
+def _behaviour_kept(
+    diff: CodeDiff, repo: Path | None, notes: list[str], reach: ReachEvidence | None = None
+) -> dict[str, bool]:
+    """Which commits' code edits keep behaviour, read from the repository (empty without one);
+    code off the entry points' import path is not asked about, whatever it does."""
     code = {c.sha: c.files.get("code", []) for c in diff.commits if c.files.get("code")}
+    if reach is not None:
+        for sha, paths in list(code.items()):
+            off_path = reach.off_path(paths)
+            code[sha] = [path for path in paths if path not in off_path]
+        code = {sha: paths for sha, paths in code.items() if paths}
     if repo is None or not code:
         return {}
     from graph.errors import GraphError
@@ -355,7 +363,7 @@ def _commit_suspect(
     suspect = commit_suspect(commit.sha, commit.subject, files, row_drop, kept)
     if reach is not None and suspect.reaches_model:
         suspect.evidence += reach.import_chains(files.get("code", []))
-        suspect.evidence += list(off_path.values())
+    suspect.evidence += list(off_path.values())
     return suspect
 
 

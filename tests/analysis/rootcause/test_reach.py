@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from agentops.analysis.rootcause import _behaviour_kept, _code_suspects
+from agentops.analysis.rootcause.baseline import Version
+from agentops.analysis.rootcause.relevance import ReachEvidence
 from agentops.analysis.rootcause.relevance.configs import CodeMentions, config_use
 from agentops.analysis.rootcause.relevance.environment import RuntimeEnvironment
 from agentops.analysis.rootcause.relevance.imports import (
@@ -16,9 +19,11 @@ from agentops.analysis.rootcause.relevance.imports import (
     entry_points,
     import_reach,
 )
+from agentops.analysis.rootcause.scoring import CAUSE_SCORE
 from agentops.errors import ProjectError
 from agentops.settings import load_settings
 from graph.attributes import ModelVersionAttrs
+from graph.code_diff import CodeDiff, CommitChange, ConfigChange, KeyChange
 from graph.ingest.git.tree import CommitTree
 from graph.model import Node
 from tests.analysis.rootcause.git_repo import commit
@@ -282,3 +287,51 @@ def test_declared_entry_points_are_read_from_agentops_toml(tmp_path: Path) -> No
     toml.write_text("[analysis]\nentry_points = 'train.py'\n")
     with pytest.raises(ProjectError, match=r"\[analysis\] entry_points must be a list"):
         load_settings(tmp_path)
+
+
+def test_commits_are_judged_on_the_code_that_can_reach_the_model(tmp_path: Path) -> None:
+    """The analysis' own wiring: `_behaviour_kept` and `_code_suspects` with the evidence."""
+    train = "import yaml\nfrom pkg.model import scale\n"
+    good = commit(tmp_path, {**PACKAGE, "train.py": train, "style.yaml": "dpi: 1\n"})
+    plots = commit(tmp_path, {"pkg/plots.py": "def plot(x):\n    return x * 2\n"}, "plots")
+    mixed = commit(
+        tmp_path,
+        {
+            "pkg/plots.py": "def plot(x):\n    return x * 3\n",
+            "pkg/features.py": PACKAGE["pkg/features.py"].replace(":\n", ':\n    """Half."""\n'),
+        },
+        "plots and a docstring",
+    )
+    real = commit(tmp_path, {"pkg/features.py": "def scale(x):\n    return x / 3\n"}, "rescale")
+    style = commit(tmp_path, {"style.yaml": "dpi: 2\n"}, "style")
+    model = Node.make("model:m/2", {})
+    run = Node.make("run:r2", {"source_name": str(tmp_path / "train.py"), "params": {}})
+    versions = (
+        Version(Node.make("model:m/1", {}), Node.make("run:r1", {"params": {}})),
+        Version(model, run),
+    )
+    reach = ReachEvidence(*versions, tmp_path, style)
+    changed = {plots: ["pkg/plots.py"], mixed: ["pkg/plots.py", "pkg/features.py"]}
+    changed[real] = ["pkg/features.py"]
+    diff = CodeDiff("model:m/1", "model:m/2", good, style)
+    diff.commits = [
+        CommitChange(sha, sha[:7], "t", None, False, True, {"code": paths})
+        for sha, paths in changed.items()
+    ]
+    diff.configs = [
+        ConfigChange(
+            "style.yaml", "config:s@1", "config:s@2", keys=(KeyChange("dpi", "changed", 1, 2),)
+        )
+    ]
+    notes: list[str] = []
+    kept = _behaviour_kept(diff, tmp_path, notes, reach)
+    assert kept == {mixed: True, real: False} and notes == []
+    suspects = {s.ref: s for s in _code_suspects(diff, None, {}, kept, reach)}
+    assert suspects[f"commit:{plots}"].relevance.reason.startswith("pkg/plots.py is not imported")
+    assert not suspects[f"commit:{mixed}"].reaches_model  # plots off the path, the rest a docstring
+    assert suspects[f"commit:{mixed}"].evidence[-1].startswith("pkg/plots.py is not imported")
+    cause = suspects[f"commit:{real}"]
+    assert cause.reaches_model and cause.score >= CAUSE_SCORE
+    assert "on the import path: train.py → pkg/model.py → pkg/features.py" in cause.evidence
+    assert not suspects["config:s@2"].reaches_model  # nothing names style.yaml or dpi
+    assert reach.notes == []

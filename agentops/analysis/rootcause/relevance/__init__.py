@@ -69,6 +69,7 @@ class ReachEvidence:
         self._tree: CommitTree | None = None
         self._imports: ImportReach | None = None
         self._mentions: CodeMentions | None = None
+        self._python_changed = False  # whether a changed .py file was checked
 
     @property
     def tree(self) -> CommitTree | None:
@@ -108,16 +109,16 @@ class ReachEvidence:
         """What the user should know the checks could not do: an unreadable repository, or
         changed Python that could not be checked against the import path, and why."""
         notes = list(self.problems)
-        if self._imports is not None and self._imports.unknown and self.tree is not None:
-            notes.append(
-                f"changed code not checked against the import path: {self._imports.unknown}"
-            )
+        unknown = self._imports.unknown if self._imports is not None else None
+        if unknown and self._python_changed and self.tree is not None:
+            notes.append(f"changed code not checked against the import path: {unknown}")
         return notes
 
     def off_path(self, code: Sequence[str]) -> dict[str, str]:
         """The changed Python files no entry point imports, each with its reason."""
         if not any(path.endswith(".py") for path in code):
             return {}
+        self._python_changed = True
         reach = self.imports
         return {path: reason for path in code if (reason := reach.reason(path))}
 
