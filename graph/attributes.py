@@ -276,14 +276,16 @@ class DatasetAttrs(Attrs):
 
     @property
     def aliases(self) -> dict[str, list[str]]:
-        """Other digests that name this content: `{"mlflow": [...], "md5": [...]}` (written by
-        `graph.ingest.link` when it folds an MLflow or DVC node into this one)."""
+        """Other names of this content: `{"mlflow": [...], "md5": [...], "openlineage":
+        [...]}` (digests, and OpenLineage's `<namespace>/<name>` of a file; written by
+        `graph.ingest.link` when it folds an MLflow, DVC or OpenLineage node into this one)."""
         return {str(k): _strs(v) for k, v in _dict(self.raw.get("aliases")).items()}
 
     @property
     def content_unreachable(self) -> str | None:
         """Why the bytes behind this node could not be found (None when they were, or when it
-        was never asked): an MLflow or DVC placeholder `graph.ingest.link` could not fold."""
+        was never asked): an MLflow, DVC or OpenLineage file node `graph.ingest.link` could
+        not fold."""
         if self.raw.get("content") != "unreachable":
             return None
         return _str(self.raw.get("content_reason")) or "content unreachable"
@@ -501,6 +503,16 @@ class DataEdgeAttrs:
     def facets(self) -> dict[str, Any]:
         """The OpenLineage input or output facets."""
         return _dict(self.raw.get("facets"))
+
+    @property
+    def row_count(self) -> int | None:
+        """The rows the OpenLineage events counted on this side of the run: the
+        `inputStatistics` or `outputStatistics` facet's `rowCount`."""
+        for key in ("inputStatistics", "outputStatistics"):
+            facet = _dict(self.facets.get(key))
+            if not facet.get("_deleted") and _int(facet.get("rowCount")) is not None:
+                return _int(facet["rowCount"])
+        return None
 
 
 VIEWS: dict[NodeKind, type[Attrs]] = {

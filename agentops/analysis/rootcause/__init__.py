@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,15 @@ from agentops.analysis.rootcause.baseline import (
     load_version,
     load_versions,
 )
-from agentops.analysis.rootcause.data_changes import compare_datasets
+from agentops.analysis.rootcause.data_changes import (
+    LEARNED_FROM,
+    compare_datasets,
+    data_role,
+    freshness_of,
+    pair_versions,
+)
+from agentops.analysis.rootcause.detectors import prior_of
+from agentops.analysis.rootcause.detectors.config import SERVING_PATH, leaf
 from agentops.analysis.rootcause.relevance import (
     ReachEvidence,
     dev_group_reason,
@@ -42,18 +51,18 @@ from agentops.analysis.rootcause.report import (
 )
 from agentops.analysis.rootcause.scoring import (
     CAUSE_SCORE,
-    SERVING_PATH,
     UNREAD_CLASSES,
+    apply_priors,
     commit_suspect,
     config_suspect,
     data_suspect,
     dependency_suspect,
-    leaf,
+    promotion_suspect,
     ruled_out,
 )
 from agentops.errors import UsageError
 from agentops.redact import redact_text
-from graph.attributes import IncidentAttrs
+from graph.attributes import DataEdgeAttrs, DatasetAttrs, IncidentAttrs
 from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
@@ -61,6 +70,7 @@ if TYPE_CHECKING:
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.store import LineageStore
+    from graph.version_lineage import DatasetInput
     from knowledge.library import KnowledgeLibrary
 
 NOISE_FLOOR = 0.03  # below a 3% move, a metric change is never called a regression
@@ -171,7 +181,7 @@ def explain(
         changes.code.commit_b.removeprefix("commit:") if changes.code else None,
         entry_points,
     )
-    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, reach)
+    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, library, reach)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
@@ -202,13 +212,14 @@ def _suspects(
     bad: Version,
     notes: list[str],
     repo: Path | None,
+    library: KnowledgeLibrary,
     reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
-    """Every item of the lineage diff from GOOD to BAD, scored."""
+    """Every item of the lineage diff from GOOD to BAD, scored with the library's priors."""
     suspects: list[Suspect] = []
-    older = _is_older(bad, good)
-    if older:
-        suspects.append(_promotion_suspect(good, bad))
+    promotion = promotion_suspect(good, bad)
+    if promotion is not None:
+        suspects.append(promotion)
     data = _data_suspects(store, changes, good, bad)
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
@@ -221,44 +232,14 @@ def _suspects(
             notes += reach.notes
     suspects += data
     suspects += _param_suspects(changes, suspects)
-    if older:
+    apply_priors(suspects, library)
+    if promotion is not None:
         for suspect in suspects[1:]:
             suspect.score *= 0.4
             suspect.evidence.append(
                 "part of what the older version lacks, not a change made before the incident"
             )
     return _merge(suspects)
-
-
-def _is_older(bad: Version, good: Version) -> bool:
-    """BAD was trained before GOOD: promoting it went back in time."""
-    if bad.trained_at and good.trained_at and bad.trained_at != good.trained_at:
-        return bad.trained_at < good.trained_at
-    return bad.number < good.number
-
-
-def _promotion_suspect(good: Version, bad: Version) -> Suspect:
-    evidence = [
-        f"{bad.ref} was trained {bad.trained_at:%Y-%m-%d} — before {good.ref} "
-        f"({good.trained_at:%Y-%m-%d}), which it replaced"
-        if bad.trained_at and good.trained_at
-        else f"{bad.ref} is an older version than {good.ref}, which it replaced"
-    ]
-    tags = bad.attrs.tags
-    if tags.get("promoted_at"):
-        evidence.append(f"promoted at {tags['promoted_at']}")
-    if bad.run is not None and bad.run.attrs.get("run_name"):
-        evidence.append(f"its run: {bad.run.attrs['run_name']}")
-    return Suspect(
-        bad.ref,
-        "alias",
-        f"an older version was promoted: {bad.ref}",
-        0.95,
-        "wrong-model-promoted",
-        evidence,
-        previous=good.ref,
-        related=[d.ref for d in bad.deployments],
-    )
 
 
 def _behaviour_kept(
@@ -387,22 +368,62 @@ def _training_values(bad: Version) -> dict[str, Any]:
 def _data_suspects(
     store: LineageStore, changes: LineageDiff, good: Version, bad: Version
 ) -> list[Suspect]:
-    """Each dataset whose version differs upstream, judged with how the bad run used it
-    (else how the good run did)."""
+    """Each dataset whose version differs upstream, its versions paired by the role the runs
+    gave them and their path, then content (`pair_versions`), judged with that role; and the
+    training data both runs read when it did not move forward while the evaluation data did."""
     datasets = changes.version_changes(NodeKind.DATASET)
-    read: dict[str, Node] = {use.dataset.ref: use.dataset for use in (*good.inputs, *bad.inputs)}
+    uses = (*good.inputs, *bad.inputs)
+    read: dict[str, Node] = {use.dataset.ref: use.dataset for use in uses}
     missing = sorted({ref for c in datasets for ref in (*c.a_refs, *c.b_refs)} - read.keys())
     if missing:  # upstream of the runs' inputs: read here, with their profiles
         read.update((node.ref, node) for node in store.get_many(missing))
-    contexts = {use.dataset.name: use.context for use in good.inputs}
-    contexts.update((use.dataset.name, use.context) for use in bad.inputs)
+    roles = {use.dataset.ref: _role_of(use) for use in uses}
+    freshness = freshness_of(
+        [(roles[use.dataset.ref], use.dataset) for use in good.inputs],
+        [(roles[use.dataset.ref], use.dataset) for use in bad.inputs],
+    )
     suspects = []
     for change in datasets:
-        old = read.get(change.a_refs[-1]) if change.a_refs else None
-        new = read.get(change.b_refs[-1]) if change.b_refs else None
-        context = contexts.get(change.name, "")
-        suspects.append(data_suspect(compare_datasets(change.name, old, new, context)))
+        old = [read[ref] for ref in change.a_refs if ref in read]
+        new = [read[ref] for ref in change.b_refs if ref in read]
+        pairs = pair_versions(old, new, roles)
+        paired = any(before and after for before, after in pairs)
+        for before, after in pairs:
+            node = after or before
+            if node is None:
+                continue
+            said = [roles[n.ref] for n in (after, before) if n is not None and n.ref in roles]
+            if paired and not said and (before is None or after is None):
+                continue  # an upstream version left over once its group paired
+            role = said[0] if said else data_role(node.name, DatasetAttrs(node).path, None, None)
+            if role == "example":
+                suspects.append(_example_ruled_out(node))
+                continue
+            compared = compare_datasets(change.name, before, after, role, freshness)
+            suspects.append(data_suspect(compared))
+    if freshness.training_lags:
+        both = {use.dataset.ref for use in good.inputs} & {use.dataset.ref for use in bad.inputs}
+        for use in bad.inputs:
+            role = roles[use.dataset.ref]
+            if use.dataset.ref in both and role in LEARNED_FROM:
+                same = compare_datasets(use.dataset.name, use.dataset, use.dataset, role, freshness)
+                if same.lags_evaluation:  # data with no time columns says nothing of time
+                    suspects.append(data_suspect(same))
     return suspects
+
+
+def _role_of(use: DatasetInput) -> str:
+    """How the run used a dataset: the edge's role or context, else its name or path."""
+    edge = DataEdgeAttrs(use.attrs)
+    return data_role(use.dataset.name, DatasetAttrs(use.dataset).path, edge.role, edge.context)
+
+
+def _example_ruled_out(node: Node) -> Suspect:
+    reason = (
+        "an input example is the sample logged beside the model for its signature: training "
+        "and evaluation never read it"
+    )
+    return ruled_out(node.ref, "data-rows", f"input example {node.name}", reason, [])
 
 
 def _metric(version: Version, words: tuple[str, ...]) -> float | None:
@@ -415,7 +436,7 @@ def _metric(version: Version, words: tuple[str, ...]) -> float | None:
 
 def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
     """How much the run's own row count fell, when no input dataset shrank to explain it."""
-    if any(s.kind == "data-rows" and s.score >= CAUSE_SCORE for s in data):
+    if any(f.detector == "join-bug" for s in data for f in s.findings):
         return None
     before, after = _metric(good, ROW_METRIC_WORDS), _metric(bad, ROW_METRIC_WORDS)
     if not before or after is None:
@@ -579,7 +600,7 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
     for suspect in suspects:
         card = library.find(suspect.card) if suspect.card else None
         if card is not None:
-            priors[suspect.ref] = float(getattr(card, "prior", 0.0) or 0.0)
+            priors[suspect.ref] = prior_of(card.id, library)
             suspect.remediation = list(getattr(card, "remediation", ()) or ())
     ranked = sorted(suspects, key=lambda s: (-round(s.score, 3), -priors.get(s.ref, 0.0), s.ref))
     for rank, suspect in enumerate(ranked, start=1):
@@ -588,4 +609,8 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
         # commit messages and config values are whatever people wrote: keep secrets out
         suspect.summary = redact_text(suspect.summary)
         suspect.evidence = [redact_text(item) for item in suspect.evidence]
+        suspect.findings = [
+            replace(found, evidence=tuple(redact_text(item) for item in found.evidence))
+            for found in suspect.findings
+        ]
     return ranked

@@ -47,12 +47,16 @@ class Finding:
     detector: str  # a failure-mode card id
     strength: float
     evidence: tuple[str, ...] = ()
+    # the change type the finding makes of the change, when what was found decides it (a
+    # dataset's `data-nulls`, `eval-data`, …); None: the change keeps its own (code, config)
+    change_type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "detector": self.detector,
             "strength": round(self.strength, 3),
             "evidence": list(self.evidence),
+            "change_type": self.change_type,
         }
 
 
