@@ -315,6 +315,19 @@ class ModelVersionAttrs(Attrs):
         return _str(self.tags.get("promoted_by"))
 
     @property
+    def runtime_packages(self) -> list[str] | None:
+        """The packages (PEP 503 names) of the environment MLflow logged with the model
+        (`requirements.txt`, `conda.yaml`, `python_env.yaml`); None when none was read."""
+        if "runtime_packages" not in self.raw:
+            return None
+        return _strs(self.raw.get("runtime_packages"))
+
+    @property
+    def runtime_env_files(self) -> list[str]:
+        """Which of the model's environment files `runtime_packages` was read from."""
+        return _strs(self.raw.get("runtime_env_files"))
+
+    @property
     def tracking_uri(self) -> str | None:
         """The (masked) MLflow tracking URI the version was read from."""
         return _str(self.raw.get("tracking_uri"))

@@ -12,6 +12,7 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from agentops.analysis.rootcause.evidence import (
     attach_evidence,
 )
 from agentops.analysis.rootcause.relevance import (
+    ReachEvidence,
     dev_group_reason,
     dev_manifest_reason,
     unreachable_reason,
@@ -54,6 +56,7 @@ from agentops.analysis.rootcause.report import (
 )
 from agentops.analysis.rootcause.scoring import (
     CAUSE_SCORE,
+    UNREAD_CLASSES,
     apply_priors,
     commit_suspect,
     config_suspect,
@@ -68,7 +71,7 @@ from graph.attributes import DataEdgeAttrs, DatasetAttrs, IncidentAttrs
 from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
-    from graph.code_diff import CodeDiff
+    from graph.code_diff import CodeDiff, CommitChange
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.store import LineageStore
@@ -122,13 +125,16 @@ def explain(
     as_of: datetime | None = None,
     library: KnowledgeLibrary | None = None,
     repo: Path | None = None,
+    entry_points: Sequence[str] = (),
 ) -> RootCauseReport:
     """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict.
 
     `library` holds the failure-mode cards (their priors and remediation): the project's, with
     the team's cards; the built-in ones when omitted. `repo` is the git repository the commits
     came from: with it, a commit whose code edits keep behaviour (docstrings, comments,
-    formatting, renamed locals) is ruled out instead of scored as a code change.
+    formatting, renamed locals) is ruled out instead of scored as a code change, and so is code
+    off the import path of the run's entry points (`entry_points`: agentops.toml's declared
+    ones, beside mlflow.source.name and the pipeline's commands) and a config nothing reads.
     """
     from graph.diff import diff
 
@@ -173,7 +179,14 @@ def explain(
     if as_of is not None:
         notes.append(f"as of {as_of.isoformat()}: versions registered after it were left out")
     changes = diff(store, good_version.ref, bad_version.ref)
-    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, library)
+    reach = ReachEvidence(
+        good_version,
+        bad_version,
+        repo,
+        changes.code.commit_b.removeprefix("commit:") if changes.code else None,
+        entry_points,
+    )
+    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, library, reach)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
@@ -207,6 +220,7 @@ def _suspects(
     notes: list[str],
     repo: Path | None,
     library: KnowledgeLibrary,
+    reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
     """Every item of the lineage diff from GOOD to BAD, scored with the library's priors."""
     suspects: list[Suspect] = []
@@ -217,10 +231,12 @@ def _suspects(
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
-        kept = _behaviour_kept(changes.code, repo, notes)
+        kept = _behaviour_kept(changes.code, repo, notes, reach)
         suspects += _code_suspects(
-            changes.code, _row_drop(good, bad, data), _training_values(bad), kept
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach
         )
+        if reach is not None:
+            notes += reach.notes
     suspects += data
     suspects += _param_suspects(changes, suspects)
     apply_priors(suspects, library)
@@ -233,9 +249,17 @@ def _suspects(
     return _merge(suspects)
 
 
-def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict[str, bool]:
-    """Which commits' code edits keep behaviour, read from the repository (empty without one)."""
+def _behaviour_kept(
+    diff: CodeDiff, repo: Path | None, notes: list[str], reach: ReachEvidence | None = None
+) -> dict[str, bool]:
+    """Which commits' code edits keep behaviour, read from the repository (empty without one);
+    code off the entry points' import path is not asked about, whatever it does."""
     code = {c.sha: c.files.get("code", []) for c in diff.commits if c.files.get("code")}
+    if reach is not None:
+        for sha, paths in list(code.items()):
+            off_path = reach.off_path(paths)
+            code[sha] = [path for path in paths if path not in off_path]
+        code = {sha: paths for sha, paths in code.items() if paths}
     if repo is None or not code:
         return {}
     from graph.errors import GraphError
@@ -253,11 +277,10 @@ def _code_suspects(
     row_drop: float | None,
     training_values: dict[str, Any],
     behaviour_kept: dict[str, bool],
+    reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(
-            c.sha, c.subject, _reachable(c.files), row_drop, behaviour_kept.get(c.sha, False)
-        )
+        _commit_suspect(c, row_drop, behaviour_kept.get(c.sha, False), reach)
         for c in diff.commits
         if not c.merge
     ]
@@ -266,11 +289,14 @@ def _code_suspects(
             continue
         keys = [k.to_json() for k in config.keys]
         reason = unreachable_reason(config.path)
+        use = reach.config(config.path, [k["key"] for k in keys]) if reach and not reason else None
+        reason = reason or (use.reason if use else None)
         if reason:
             changed = [f"{config.path}: {k['key']}" for k in keys]
             suspects.append(ruled_out(config.new, "config", config.path, reason, changed))
             continue
         suspect = config_suspect(config.path, config.new, config.old, keys, training_values)
+        suspect.evidence += [f"read: {item}" for item in (use.evidence if use else ())]
         suspect.related = [c.sha for c in diff.commits if _touches(c.files, config.path)][:1]
         suspect.related = [f"commit:{sha}" for sha in suspect.related]
         suspects.append(suspect)
@@ -281,9 +307,13 @@ def _code_suspects(
         commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
         runtime = [c for c in changes if not dev_group_reason(c["package"])]
+        judged = {c["package"]: reach.package(manifest, c["package"]) for c in runtime if reach}
+        installed = [c for c in runtime if _installed(judged.get(c["package"]))]
         reason = dev_manifest_reason(manifest) or (
             None if runtime else dev_group_reason(changes[0]["package"])
         )
+        if not reason and runtime and not installed:
+            reason = "; ".join(judgement[1] for judgement in judged.values() if judgement)
         if reason and manifest_ref:
             moved = [
                 f"{c['package']} {c.get('old') or '∅'} → {c.get('new') or '∅'}" for c in changes
@@ -291,8 +321,38 @@ def _code_suspects(
             suspects.append(ruled_out(manifest_ref, "dependency", manifest, reason, moved))
             continue
         commit = commits[0] if commits else None
-        suspects.append(dependency_suspect(commit, manifest_ref, runtime or changes))
+        suspect = dependency_suspect(commit, manifest_ref, installed or changes)
+        suspect.evidence += [judgement[1] for judgement in judged.values() if judgement]
+        suspects.append(suspect)
     return suspects
+
+
+def _installed(judgement: tuple[bool, str] | None) -> bool:
+    """A package reaches the model unless the model's logged environment says it does not."""
+    return judgement is None or judgement[0]
+
+
+def _commit_suspect(
+    commit: CommitChange, row_drop: float | None, kept: bool, reach: ReachEvidence | None
+) -> Suspect:
+    """A commit judged on the code that can reach the model: code only tooling runs is set
+    aside, and so is Python no entry point imports (a commit with nothing else is ruled out)."""
+    files = _reachable(commit.files)
+    code = files.get("code", [])
+    off_path = reach.off_path(code) if reach else {}
+    if off_path:
+        files["code"] = [path for path in code if path not in off_path]
+        others = {cls for cls, paths in files.items() if paths}
+        if others <= UNREAD_CLASSES:
+            evidence = [f"code: {', '.join(sorted(off_path))}", f"message: {commit.subject!r}"]
+            reason = "; ".join(off_path.values())
+            what = f"commit {commit.subject!r}"
+            return ruled_out(f"commit:{commit.sha}", "code", what, reason, evidence)
+    suspect = commit_suspect(commit.sha, commit.subject, files, row_drop, kept)
+    if reach is not None and suspect.reaches_model:
+        suspect.evidence += reach.import_chains(files.get("code", []))
+    suspect.evidence += list(off_path.values())
+    return suspect
 
 
 def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:
