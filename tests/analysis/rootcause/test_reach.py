@@ -73,6 +73,21 @@ def test_a_module_off_the_import_path_is_ruled_out_and_one_on_it_shows_its_chain
     assert reach.reason("scripts/fit.R") is None  # not Python: never ruled out by imports
 
 
+def test_serving_code_a_platform_starts_is_never_off_the_path(tmp_path: Path) -> None:
+    """A model server or web framework starts serving code with no command in the repository:
+    a module named as serving code by convention is an entry point of its own, so a skew
+    planted in it is not ruled out for being off the training script's import path."""
+    files = {**PACKAGE, "train.py": "from pkg.model import scale\n"}
+    files["pkg/serve.py"] = "from pkg.features import scale\ndef handle(x):\n    return x\n"
+    files["apiary.py"] = "Z = 3\n"
+    sha = commit(tmp_path, files)
+    _, reach = _reach(tmp_path, sha, "train.py")
+    assert EntryPoint("pkg/serve.py", "a serving module by its name") in reach.entries
+    assert reach.reason("pkg/serve.py") is None
+    assert reach.reason("pkg/plots.py")  # still off every path
+    assert reach.reason("apiary.py")  # `api` must be the whole name, or `api_<suffix>`
+
+
 def test_src_layout_the_entry_folder_and_a_run_from_another_checkout(
     src_layout: tuple[Path, str],
 ) -> None:

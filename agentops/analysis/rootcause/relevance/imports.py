@@ -62,6 +62,15 @@ _DOTTED = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?![\w/-])")
 ASGI_WSGI_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "waitress-serve"})
 _APP = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*$")  # `pkg.app:app`, `app:create_app()`
 SOURCE_ROOTS = ("", "src/")
+# Serving code is often started by a platform (a model server, a serverless handler, a web
+# framework's runner) that leaves no command in the repository; by the common convention its
+# module says what it is. Such a module counts as an entry point, so a change to what serves the
+# model is never ruled out for being off the training script's import path.
+SERVING_MODULE = re.compile(
+    r"(^|/)(serve|server|serving|inference|infer|predict|predictor|prediction|handler|app|api|"
+    r"score|scoring|endpoint)(_[^/]*)?\.py$",
+    re.IGNORECASE,
+)
 MAX_NAMED_ENTRIES = 3  # a reason names this many entry points, then counts the rest
 DYNAMIC_CALLS = frozenset(
     {
@@ -169,6 +178,8 @@ def entry_points(
         for label, command in _container_commands(tree, container):
             scripts, _ = _command_scripts(tree, "", command)  # a server's own program: no doubt
             found += [EntryPoint(s, f"the {label} of {container}") for s in scripts]
+    for path in sorted(p for p in tree.paths if SERVING_MODULE.search(p)):
+        found.append(EntryPoint(path, "a serving module by its name"))
     for name in declared:
         path = _script_in_repo(tree, repo_root, name) or _module_file(tree, name, SOURCE_ROOTS)
         if path is None:
