@@ -12,6 +12,7 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from agentops.analysis.rootcause.data_changes import compare_datasets
 from agentops.analysis.rootcause.relevance import (
     dev_group_reason,
     dev_manifest_reason,
+    pipeline_output_reason,
     unreachable_reason,
 )
 from agentops.analysis.rootcause.report import (
@@ -200,8 +202,9 @@ def _suspects(
         notes.append(f"no code comparison: {changes.code_error}")
     else:
         kept = _behaviour_kept(changes.code, repo, notes)
+        outputs = _pipeline_outputs(changes.code, repo)
         suspects += _code_suspects(
-            changes.code, _row_drop(good, bad, data), _training_values(bad), kept
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, outputs
         )
     suspects += data
     suspects += _param_suspects(changes, suspects)
@@ -260,11 +263,25 @@ def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict
         return {}
 
 
+def _pipeline_outputs(diff: CodeDiff, repo: Path | None) -> set[str]:
+    """The files the bad side's DVC pipelines write (empty without a repository)."""
+    if repo is None or not diff.configs:
+        return set()
+    from graph.errors import GraphError
+    from graph.ingest.dvc import pipeline_outputs
+
+    try:
+        return pipeline_outputs(repo, diff.commit_b.removeprefix("commit:"))
+    except GraphError:
+        return set()
+
+
 def _code_suspects(
     diff: CodeDiff,
     row_drop: float | None,
     training_values: dict[str, Any],
     behaviour_kept: dict[str, bool],
+    outputs: Collection[str] = frozenset(),
 ) -> list[Suspect]:
     suspects = [
         commit_suspect(
@@ -277,7 +294,7 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
-        reason = unreachable_reason(config.path)
+        reason = unreachable_reason(config.path) or pipeline_output_reason(config.path, outputs)
         if reason:
             changed = [f"{config.path}: {k['key']}" for k in keys]
             suspects.append(ruled_out(config.new, "config", config.path, reason, changed))

@@ -31,8 +31,9 @@ BENIGN_KEY = re.compile(
     re.IGNORECASE,
 )
 # Keys that set how the model is trained: a move here is a hyperparameter regression suspect.
+# `C` alone is scikit-learn's inverse regularization strength (LogisticRegression, SVC, …).
 HYPERPARAMETER_KEY = re.compile(
-    r"(lr|learning_rate|regulari[sz]ation|reg|lambda|l1|l2|alpha|beta|gamma|epochs?|"
+    r"(^c|lr|learning_rate|regulari[sz]ation|reg|lambda|l1|l2|alpha|beta|gamma|epochs?|"
     r"iterations?|n_iter|factors?|rank|dim|dims|embedding|hidden|layers?|dropout|momentum|"
     r"weight_decay|batch_size|depth|max_depth|n_estimators|trees|leaves|k|top_k|window|"
     r"decay|temperature|threshold|smoothing|min_count|negatives?)$",
@@ -267,15 +268,17 @@ def data_suspect(change: DatasetChange) -> Suspect:
         findings.append(
             (0.55 if change.max_psi > PSI_MAJOR else 0.3, "covariate-drift", "data-distribution")
         )
-    if not change.profiled:
-        evidence.append("no stored profile on one side: content changed, distribution unknown")
-        findings.append((0.3, "covariate-drift", "data-distribution"))
     if change.is_eval and findings:
         best = max(f[0] for f in findings)
         evidence.append(
             "this is the evaluation set: a change here moves the measured metric, not the model"
         )
         findings = [(max(best, 0.8), "eval-set-change", "eval-data")]
+    if not change.profiled:
+        # Only a measured shift makes an evaluation set a suspect: a new version alone is what
+        # every routine refresh of an eval set looks like.
+        evidence.append("no stored profile on one side: content changed, distribution unknown")
+        findings.append((0.3, "covariate-drift", "data-distribution"))
     if not findings:
         evidence.append("same schema and distribution (PSI < 0.1): an appended batch, not a cause")
         findings.append((BENIGN_SCORE * 2, "", "data-rows"))

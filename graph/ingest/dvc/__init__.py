@@ -470,3 +470,22 @@ def link_dvc_sources(store: LineageStore) -> int:
     if edges:
         store.upsert(edges=edges)
     return len(edges)
+
+
+def pipeline_outputs(repo: Path, commit: str) -> set[str]:
+    """Repo-relative paths the DVC pipelines at `commit` write: every out of every stage in
+    each `dvc.lock` (metrics and plots files included — DVC records them as outs, cached or
+    not). A file a stage writes is a result of the pipeline, never an input a run consumes."""
+    from graph.ingest.dvc.history import read_blobs, repo_root, tree_paths
+
+    root, _ = repo_root(repo)
+    locks = [path for path in tree_paths(root, commit) if path.rsplit("/", 1)[-1] == "dvc.lock"]
+    contents = read_blobs(root, [f"{commit}:{path}" for path in locks])
+    outputs: set[str] = set()
+    for path in locks:
+        try:
+            entries = parse_lock(contents.get(f"{commit}:{path}", b""), path)
+        except DvcFormatError:
+            continue
+        outputs.update(out.path for entry in entries for out in entry.outs)
+    return outputs
