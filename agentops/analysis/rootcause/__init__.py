@@ -52,7 +52,7 @@ from agentops.analysis.rootcause.scoring import (
 )
 from agentops.errors import UsageError
 from agentops.redact import redact_text
-from graph.attributes import IncidentAttrs
+from graph.attributes import DatasetAttrs, IncidentAttrs
 from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
@@ -197,15 +197,17 @@ def _suspects(
     older = _is_older(bad, good)
     if older:
         suspects.append(_promotion_suspect(good, bad))
-    data = _data_suspects(store, changes, good, bad)
+    data, paths = _data_suspects(store, changes, good, bad)
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
         kept = _behaviour_kept(changes.code, repo, notes)
         outputs = _pipeline_outputs(changes.code, repo)
-        suspects += _code_suspects(
+        code = _code_suspects(
             changes.code, _row_drop(good, bad, data), _training_values(bad), kept, outputs
         )
+        _explain_derived_data(data, paths, code, changes.code, outputs)
+        suspects += code
     suspects += data
     suspects += _param_suspects(changes, suspects)
     if older:
@@ -263,17 +265,18 @@ def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict
         return {}
 
 
-def _pipeline_outputs(diff: CodeDiff, repo: Path | None) -> set[str]:
-    """The files the bad side's DVC pipelines write (empty without a repository)."""
-    if repo is None or not diff.configs:
-        return set()
+def _pipeline_outputs(diff: CodeDiff, repo: Path | None) -> dict[str, set[str]]:
+    """The files the bad side's DVC pipelines write, with what each is made from (empty
+    without a repository)."""
+    if repo is None:
+        return {}
     from graph.errors import GraphError
     from graph.ingest.dvc import pipeline_outputs
 
     try:
         return pipeline_outputs(repo, diff.commit_b.removeprefix("commit:"))
     except GraphError:
-        return set()
+        return {}
 
 
 def _code_suspects(
@@ -341,11 +344,49 @@ def _training_values(bad: Version) -> dict[str, Any]:
     return {leaf(k): v for k, v in bad.params.items() if not SERVING_PATH.search(k)}
 
 
+def _explain_derived_data(
+    data: list[Suspect],
+    paths: dict[str, str],
+    code: list[Suspect],
+    diff: CodeDiff,
+    outputs: dict[str, set[str]],
+) -> None:
+    """A dataset a pipeline stage writes changes when the stage's code, params or
+    dependencies change: when a commit of the window touched one of them, the data's change is
+    that commit's consequence (its evidence), not a cause of its own (DVC's dvc.lock names
+    each out's deps)."""
+    by_commit = {f"commit:{c.sha}": c for c in diff.commits if not c.merge}
+    for suspect in data:
+        sources = outputs.get(paths.get(suspect.ref, ""))
+        if not sources:
+            continue
+        writers = [
+            s
+            for s in code
+            if s.ref in by_commit
+            and s.reaches_model
+            and any(p in sources for ps in by_commit[s.ref].files.values() for p in ps)
+        ]
+        if not writers:
+            continue
+        writer = max(writers, key=lambda s: s.score)
+        path = paths[suspect.ref]
+        writer.evidence += [
+            f"{path} (written by a stage that runs it) changed: {e}" for e in suspect.evidence[:3]
+        ]
+        writer.score = max(writer.score, suspect.score)
+        suspect.score *= 0.5
+        suspect.evidence.append(
+            f"{path} is written by a DVC stage whose inputs {writer.ref} changed: "
+            "a consequence of that change"
+        )
+
+
 def _data_suspects(
     store: LineageStore, changes: LineageDiff, good: Version, bad: Version
-) -> list[Suspect]:
+) -> tuple[list[Suspect], dict[str, str]]:
     """Each dataset whose version differs upstream, judged with how the bad run used it
-    (else how the good run did)."""
+    (else how the good run did); and each suspect's file path where the dataset names one."""
     datasets = changes.version_changes(NodeKind.DATASET)
     read: dict[str, Node] = {use.dataset.ref: use.dataset for use in (*good.inputs, *bad.inputs)}
     missing = sorted({ref for c in datasets for ref in (*c.a_refs, *c.b_refs)} - read.keys())
@@ -353,13 +394,17 @@ def _data_suspects(
         read.update((node.ref, node) for node in store.get_many(missing))
     contexts = {use.dataset.name: use.context for use in good.inputs}
     contexts.update((use.dataset.name, use.context) for use in bad.inputs)
-    suspects = []
+    suspects, paths = [], {}
     for change in datasets:
         old = read.get(change.a_refs[-1]) if change.a_refs else None
         new = read.get(change.b_refs[-1]) if change.b_refs else None
         context = contexts.get(change.name, "")
-        suspects.append(data_suspect(compare_datasets(change.name, old, new, context)))
-    return suspects
+        suspect = data_suspect(compare_datasets(change.name, old, new, context))
+        suspects.append(suspect)
+        path = DatasetAttrs(new).path if new is not None else None
+        if path:
+            paths[suspect.ref] = path
+    return suspects, paths
 
 
 def _metric(version: Version, words: tuple[str, ...]) -> float | None:
