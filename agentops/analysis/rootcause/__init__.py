@@ -287,7 +287,8 @@ def _code_suspects(
     outputs: Collection[str] = frozenset(),
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(
+        _tooling_only(c.sha, c.subject, c.files)
+        or commit_suspect(
             c.sha, c.subject, _reachable(c.files), row_drop, behaviour_kept.get(c.sha, False)
         )
         for c in diff.commits
@@ -325,6 +326,19 @@ def _code_suspects(
         commit = commits[0] if commits else None
         suspects.append(dependency_suspect(commit, manifest_ref, runtime or changes))
     return suspects
+
+
+def _tooling_only(sha: str, subject: str, files: dict[str, list[str]]) -> Suspect | None:
+    """A commit whose every file is tooling (CI workflows, linters, …) or a development-only
+    manifest, whatever class it was filed under: ruled out, with each file's reason."""
+    paths = [p for ps in files.values() for p in ps]
+    reasons = [unreachable_reason(p) or dev_manifest_reason(p) for p in paths]
+    if not paths or not all(reasons):
+        return None
+    evidence = [f"{cls}: {', '.join(sorted(ps))}" for cls, ps in sorted(files.items()) if ps]
+    return ruled_out(
+        f"commit:{sha}", "code", f"commit {subject!r}", "; ".join(dict.fromkeys(reasons)), evidence
+    )
 
 
 def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:
