@@ -12,7 +12,7 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +45,7 @@ from agentops.analysis.rootcause.relevance import (
     ReachEvidence,
     dev_group_reason,
     dev_manifest_reason,
+    pipeline_output_reason,
     unreachable_reason,
 )
 from agentops.analysis.rootcause.report import (
@@ -227,19 +228,25 @@ def _suspects(
     promotion = promotion_suspect(good, bad)
     if promotion is not None:
         suspects.append(promotion)
-    data = _data_suspects(store, changes, good, bad)
+    data, paths = _data_suspects(store, changes, good, bad)
+    code: list[Suspect] = []
+    outputs: dict[str, set[str]] = {}
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
         kept = _behaviour_kept(changes.code, repo, notes, reach)
-        suspects += _code_suspects(
-            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach
+        outputs = _pipeline_outputs(changes.code, repo)
+        code = _code_suspects(
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach, outputs
         )
         if reach is not None:
             notes += reach.notes
+    suspects += code
     suspects += data
     suspects += _param_suspects(changes, suspects)
     apply_priors(suspects, library)
+    if changes.code is not None:
+        _explain_derived_data(data, paths, code, changes.code, outputs)
     if promotion is not None:
         for suspect in suspects[1:]:
             suspect.score *= 0.4
@@ -272,15 +279,31 @@ def _behaviour_kept(
         return {}
 
 
+def _pipeline_outputs(diff: CodeDiff, repo: Path | None) -> dict[str, set[str]]:
+    """The files the bad side's DVC pipelines write, with what each is made from (empty
+    without a repository)."""
+    if repo is None:
+        return {}
+    from graph.errors import GraphError
+    from graph.ingest.dvc import pipeline_outputs
+
+    try:
+        return pipeline_outputs(repo, diff.commit_b.removeprefix("commit:"))
+    except GraphError:
+        return {}
+
+
 def _code_suspects(
     diff: CodeDiff,
     row_drop: float | None,
     training_values: dict[str, Any],
     behaviour_kept: dict[str, bool],
     reach: ReachEvidence | None = None,
+    outputs: Collection[str] = frozenset(),
 ) -> list[Suspect]:
     suspects = [
-        _commit_suspect(c, row_drop, behaviour_kept.get(c.sha, False), reach)
+        _tooling_only(c.sha, c.subject, c.files)
+        or _commit_suspect(c, row_drop, behaviour_kept.get(c.sha, False), reach)
         for c in diff.commits
         if not c.merge
     ]
@@ -288,7 +311,7 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
-        reason = unreachable_reason(config.path)
+        reason = unreachable_reason(config.path) or pipeline_output_reason(config.path, outputs)
         use = reach.config(config.path, [k["key"] for k in keys]) if reach and not reason else None
         reason = reason or (use.reason if use else None)
         if reason:
@@ -355,6 +378,19 @@ def _commit_suspect(
     return suspect
 
 
+def _tooling_only(sha: str, subject: str, files: dict[str, list[str]]) -> Suspect | None:
+    """A commit whose every file is tooling (CI workflows, linters, …) or a development-only
+    manifest, whatever class it was filed under: ruled out, with each file's reason."""
+    paths = [p for ps in files.values() for p in ps]
+    reasons = [unreachable_reason(p) or dev_manifest_reason(p) for p in paths]
+    if not paths or not all(reasons):
+        return None
+    evidence = [f"{cls}: {', '.join(sorted(ps))}" for cls, ps in sorted(files.items()) if ps]
+    return ruled_out(
+        f"commit:{sha}", "code", f"commit {subject!r}", "; ".join(dict.fromkeys(reasons)), evidence
+    )
+
+
 def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:
     """A commit's files less the code that only tooling runs (CI scripts, noxfile.py, …)."""
     return {
@@ -372,12 +408,51 @@ def _training_values(bad: Version) -> dict[str, Any]:
     return {leaf(k): v for k, v in bad.params.items() if not SERVING_PATH.search(k)}
 
 
+def _explain_derived_data(
+    data: list[Suspect],
+    paths: dict[str, str],
+    code: list[Suspect],
+    diff: CodeDiff,
+    outputs: dict[str, set[str]],
+) -> None:
+    """A dataset a pipeline stage writes changes when the stage's code, params or
+    dependencies change: when a commit of the window touched one of them, the data's change is
+    that commit's consequence (its evidence), not a cause of its own (DVC's dvc.lock names
+    each out's deps)."""
+    by_commit = {f"commit:{c.sha}": c for c in diff.commits if not c.merge}
+    for suspect in data:
+        sources = outputs.get(paths.get(suspect.ref, ""))
+        if not sources:
+            continue
+        writers = [
+            s
+            for s in code
+            if s.ref in by_commit
+            and s.reaches_model
+            and any(p in sources for ps in by_commit[s.ref].files.values() for p in ps)
+        ]
+        if not writers:
+            continue
+        writer = max(writers, key=lambda s: s.score)
+        path = paths[suspect.ref]
+        writer.evidence += [
+            f"{path} (written by a stage that runs it) changed: {e}" for e in suspect.evidence[:3]
+        ]
+        writer.score = max(writer.score, suspect.score)
+        suspect.score *= 0.5
+        suspect.evidence.append(
+            f"{path} is written by a DVC stage whose inputs {writer.ref} changed: "
+            "a consequence of that change"
+        )
+
+
 def _data_suspects(
     store: LineageStore, changes: LineageDiff, good: Version, bad: Version
-) -> list[Suspect]:
+) -> tuple[list[Suspect], dict[str, str]]:
     """Each dataset whose version differs upstream, its versions paired by the role the runs
     gave them and their path, then content (`pair_versions`), judged with that role; and the
-    training data both runs read when it did not move forward while the evaluation data did."""
+    training data both runs read when it did not move forward while the evaluation data did.
+    With them, each suspect's file path where its dataset names one."""
     datasets = changes.version_changes(NodeKind.DATASET)
     uses = (*good.inputs, *bad.inputs)
     read: dict[str, Node] = {use.dataset.ref: use.dataset for use in uses}
@@ -389,7 +464,8 @@ def _data_suspects(
         [(roles[use.dataset.ref], use.dataset) for use in good.inputs],
         [(roles[use.dataset.ref], use.dataset) for use in bad.inputs],
     )
-    suspects = []
+    suspects: list[Suspect] = []
+    paths: dict[str, str] = {}
     for change in datasets:
         old = [read[ref] for ref in change.a_refs if ref in read]
         new = [read[ref] for ref in change.b_refs if ref in read]
@@ -408,6 +484,8 @@ def _data_suspects(
                 continue
             compared = compare_datasets(change.name, before, after, role, freshness)
             suspects.append(data_suspect(compared))
+            if path := DatasetAttrs(node).path:
+                paths[suspects[-1].ref] = path
     if freshness.training_lags:
         both = {use.dataset.ref for use in good.inputs} & {use.dataset.ref for use in bad.inputs}
         for use in bad.inputs:
@@ -416,7 +494,7 @@ def _data_suspects(
                 same = compare_datasets(use.dataset.name, use.dataset, use.dataset, role, freshness)
                 if same.lags_evaluation:  # data with no time columns says nothing of time
                     suspects.append(data_suspect(same))
-    return suspects
+    return suspects, paths
 
 
 def _role_of(use: DatasetInput) -> str:

@@ -54,13 +54,15 @@ def _moved(diff: ConfigDiff) -> list[KeyChange]:
 @detector("config-regression", reads=ConfigDiff)
 def config_regression(diff: ConfigDiff) -> list[Finding]:
     """A training setting changed: a hyperparameter moved 5× (or 2×) explains a lot, another
-    setting less."""
+    setting less. A hyperparameter is a key named like one, or one the training run logged as a
+    param — MLflow's params are by definition the run's hyperparameters, whatever their name
+    (scikit-learn's `C`, XGBoost's `eta`)."""
     if diff.serving:
         return []
     found = []
     for key in _moved(diff):
         ratio = _ratio(key.old, key.new)
-        if HYPERPARAMETER_KEY.search(leaf(key.key)):
+        if HYPERPARAMETER_KEY.search(leaf(key.key)) or leaf(key.key) in diff.training_values:
             strength = 0.85 if ratio and ratio >= 5 else 0.7 if ratio and ratio >= 2 else 0.5
             what = f"hyperparameter {key.key}" + (f" moved ×{ratio:.3g}" if ratio else " changed")
         else:

@@ -28,6 +28,7 @@ from agentops.analysis.rootcause.relevance.tooling import (
     DEV_GROUPS,
     dev_group_reason,
     dev_manifest_reason,
+    pipeline_output_reason,
     unreachable_reason,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "ReachEvidence",
     "dev_group_reason",
     "dev_manifest_reason",
+    "pipeline_output_reason",
     "unreachable_reason",
 ]
 
