@@ -204,7 +204,7 @@ def fake_rootcause(monkeypatch: pytest.MonkeyPatch, refs):
     }
     calls: list[tuple] = []
 
-    def explain(store, bad, good=None, as_of=None, library=None, repo=None):
+    def explain(store, bad, good=None, as_of=None, library=None, repo=None, entry_points=()):
         calls.append((bad, good))
         return _Report({**report, "bad": bad, "good": good or refs.M1})
 
