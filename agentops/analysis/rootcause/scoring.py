@@ -275,7 +275,9 @@ def data_suspect(change: DatasetChange) -> Suspect:
         evidence.append(
             "this is the evaluation set: a change here moves the measured metric, not the model"
         )
-        findings = [(max(best, 0.8), "eval-set-change", "eval-data")]
+        # Content that changed with no profile to compare is no evidence the eval set's rows or
+        # distribution moved (a routine refresh looks the same): only evidence earns the boost.
+        findings = [(max(best, 0.8) if change.profiled else best, "eval-set-change", "eval-data")]
     if not findings:
         evidence.append("same schema and distribution (PSI < 0.1): an appended batch, not a cause")
         findings.append((BENIGN_SCORE * 2, "", "data-rows"))
