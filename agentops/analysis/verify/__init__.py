@@ -1,0 +1,454 @@
+"""`agentops verify`: is it really X? Revert X, re-train, compare.
+
+`why` ranks suspects from evidence; `verify` tests them. GOOD and BAD are re-trained K times
+with the project's own `[verify] command` (noise, and a check that the command reproduces the
+recorded metric — if it does not, nothing it says would mean anything, so it stops). Then BAD's
+tree is re-trained with each ranked suspect reverted (a data or config suspect also together
+with the commit that introduced it), in parallel, each tree once per hash (`runner`); the share
+of the regression each revert recovers gives its verdict (`verdicts`). When no suspect explains
+80% alone, the confirmed and inconclusive ones are tried together and in pairs, and the smallest
+set that explains it is reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import fmean
+from typing import TYPE_CHECKING
+
+from agentops.analysis.verify.report import (
+    CAUSE_CONFIRMED,
+    CONFIRMED,
+    INCONCLUSIVE,
+    NO_CONFIRMED_CAUSE,
+    REJECTED,
+    CauseSet,
+    SuspectVerdict,
+    VerifyReport,
+)
+from agentops.analysis.verify.runner import RunFailed, Runner, RunSettings
+from agentops.analysis.verify.trees import (
+    BuiltTree,
+    RestorePath,
+    RevertCommit,
+    Step,
+    TreeBuilder,
+    TreeNotBuilt,
+    Unbuildable,
+)
+from agentops.analysis.verify.verdicts import (
+    EXPLAIN_SHARE,
+    Baseline,
+    baseline,
+    regression_beyond_noise,
+    reproduces,
+)
+from agentops.errors import AgentCancelled, VerifyError
+from graph.attributes import DatasetAttrs, RunAttrs
+from graph.refs import EdgeKind
+
+if TYPE_CHECKING:
+    from agentops.analysis.rootcause.report import RootCauseReport, Suspect
+    from graph.store import LineageStore
+
+MAX_SET_POOL = 4  # pairs are tried among the four strongest unexplained suspects
+LOWER_IS_BETTER = ("loss", "error", "rmse", "mae", "mse", "latency", "perplexity")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    command: str
+    metric: str | None = None
+    repeats: int = 2
+    max_runs: int = 60
+    timeout: float = 1800.0
+    jobs: int = 0  # 0: one per core
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the progress display shows: the tree being trained, runs done and planned."""
+
+    tree: str
+    done: int
+    planned: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Trial:
+    """One candidate tree to train: the suspects it reverts and how."""
+
+    refs: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    values: list[float]
+    error: str = ""
+
+
+def verify(
+    store: LineageStore,
+    report: RootCauseReport,
+    repo: Path,
+    cache_dir: Path,
+    options: VerifyOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> VerifyReport:
+    """Re-train BAD with each suspect of `report` reverted and judge what each revert recovers."""
+    started = time.monotonic()
+    if report.good is None or report.good_run is None or report.bad_run is None:
+        raise VerifyError(
+            f"{report.bad}: no good version with a training run to compare with",
+            hint="name one with --good",
+        )
+    good_run, bad_run = (RunAttrs(n) for n in store.get_many([report.good_run, report.bad_run]))
+    metric = options.metric or (report.symptom.metric if report.symptom else None)
+    if not metric:
+        raise VerifyError(f"{report.bad}: no symptom metric to compare", hint="give --metric")
+    good_commit, bad_commit = _commit(store, report.good_run), _commit(store, report.bad_run)
+    recorded_good, recorded_bad = good_run.metrics.get(metric), bad_run.metrics.get(metric)
+    if recorded_good is None and report.symptom and metric == report.symptom.metric:
+        recorded_good, recorded_bad = report.symptom.baseline, report.symptom.observed
+    worse = _worse_sign(metric, recorded_good, recorded_bad)
+    runner = Runner(RunSettings(options.command, metric, options.timeout, cache_dir))
+    builder = TreeBuilder(repo, bad_commit)
+    session = _Session(runner, builder, options, on_progress, bad_commit)
+    try:
+        outcomes = session.train(
+            {("GOOD",): _Trial(("GOOD",), ()), ("BAD",): _Trial(("BAD",), ())},
+            commits={("GOOD",): good_commit},
+        )
+        for side in ("GOOD", "BAD"):
+            if outcomes[(side,)].error:
+                raise VerifyError(
+                    f"the [verify] command failed on {side}'s tree "
+                    f"({(good_commit if side == 'GOOD' else bad_commit)[:12]}): "
+                    f"{outcomes[(side,)].error}",
+                    hint="run it by hand in a checkout of that commit: it must exit 0 and write "
+                    "a JSON object of metrics to $AGENTOPS_METRICS",
+                )
+        base = baseline(outcomes[("GOOD",)].values, outcomes[("BAD",)].values)
+        _check_reproduces(base, metric, recorded_good, recorded_bad)
+        result = VerifyReport(
+            report.bad,
+            report.good,
+            metric,
+            base.good,
+            base.bad,
+            recorded_good,
+            recorded_bad,
+            base.noise,
+            options.repeats,
+            [],
+            NO_CONFIRMED_CAUSE,
+        )
+        if not regression_beyond_noise(base, worse):
+            result.notes.append(
+                f"re-trained {metric}: GOOD {base.good:.4g}, BAD {base.bad:.4g} — no regression "
+                "beyond run-to-run noise, so no cause to confirm"
+            )
+            result.suspects = [
+                SuspectVerdict(s.ref, s.kind, INCONCLUSIVE, 0.0, 0, "no regression to explain")
+                for s in report.suspects
+            ]
+        else:
+            _judge(store, report, base, good_commit, session, result)
+    except KeyboardInterrupt:
+        runner.stop()
+        raise AgentCancelled(
+            f"verify stopped: {runner.ran} finished runs kept in the cache",
+            hint="run it again to go on where it stopped",
+        ) from None
+    finally:
+        session.close()
+        builder.close()
+    result.runs, result.cached_runs = runner.ran, runner.reused
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _commit(store: LineageStore, run_ref: str) -> str:
+    node = store.get(run_ref)
+    sha = RunAttrs(node).git_commit if node else None
+    if not sha:
+        raise VerifyError(
+            f"{run_ref} records no git commit: its tree cannot be checked out",
+            hint="log runs with their commit (MLflow's mlflow.source.git.commit tag)",
+        )
+    return sha
+
+
+def _worse_sign(metric: str, good: float | None, bad: float | None) -> float:
+    """+1 when a higher value is worse. From the recorded move, as `why` reads the symptom;
+    from the metric's name when nothing moved."""
+    if good is not None and bad is not None and good != bad:
+        return 1.0 if bad > good else -1.0
+    return 1.0 if any(word in metric.lower() for word in LOWER_IS_BETTER) else -1.0
+
+
+def _check_reproduces(
+    base: Baseline, metric: str, recorded_good: float | None, recorded_bad: float | None
+) -> None:
+    move = (recorded_bad - recorded_good) if None not in (recorded_good, recorded_bad) else 0.0
+    for side, measured, recorded in (
+        ("GOOD", base.good, recorded_good),
+        ("BAD", base.bad, recorded_bad),
+    ):
+        if not reproduces(measured, recorded, base.noise, move):
+            raise VerifyError(
+                f"the [verify] command does not reproduce {side}'s recorded {metric}: "
+                f"{measured:.6g} re-trained, {recorded:.6g} recorded — a verdict would mean "
+                "nothing",
+                hint="make the command train as the recorded run did (same code, data, config, "
+                "seed), or pick a reproducible --metric",
+            )
+
+
+def _steps(store: LineageStore, suspect: Suspect, good_commit: str) -> tuple[Step, ...]:
+    """How to revert one suspect on BAD's tree."""
+    kind, _, key = suspect.ref.partition(":")
+    if kind == "commit":
+        return (RevertCommit(key),)
+    if kind == "config":
+        return (RestorePath(key.rpartition("@")[0], good_commit),)
+    if kind == "dataset":
+        node = store.get(suspect.ref)
+        path = DatasetAttrs(node).path if node else None
+        if not path:
+            return (Unbuildable(f"{suspect.ref}: no file path known to restore"),)
+        if suspect.previous is None:
+            return (Unbuildable(f"{suspect.ref} is new in BAD: GOOD had no version to restore"),)
+        previous = store.get(suspect.previous)
+        md5 = DatasetAttrs(previous).aliases.get("md5", []) if previous else []
+        return (RestorePath(path, good_commit, md5[0] if md5 else None),)
+    if suspect.kind == "alias":
+        return (Unbuildable("an alias move, not a change in the tree: re-training cannot test it"),)
+    return (Unbuildable(f"{suspect.ref}: not a commit, config or data file to revert"),)
+
+
+def _introducing_commit(store: LineageStore, suspect: Suspect) -> str | None:
+    """The commit that brought a data or config suspect in (they may only show together)."""
+    if suspect.ref.startswith("config:"):
+        related = [r for r in suspect.related if r.startswith("commit:")]
+        return related[0] if related else None
+    if suspect.ref.startswith("dataset:"):
+        for edge in store.edges_of([suspect.ref]):
+            if edge.kind == EdgeKind.INTRODUCED and edge.dst == suspect.ref:
+                return edge.src
+    return None
+
+
+def _judge(
+    store: LineageStore,
+    report: RootCauseReport,
+    base: Baseline,
+    good_commit: str,
+    session: _Session,
+    result: VerifyReport,
+) -> None:
+    steps = {s.ref: _steps(store, s, good_commit) for s in report.suspects}
+    alone = session.train({(ref,): _Trial((ref,), st) for ref, st in steps.items()})
+    shares = {refs: base.share(fmean(o.values)) for refs, o in alone.items() if o.values}
+    pairs: dict[str, str] = {}
+    together: dict[tuple[str, ...], _Trial] = {}
+    for suspect in report.suspects:
+        commit = _introducing_commit(store, suspect)
+        share = shares.get((suspect.ref,))
+        if commit is None or commit == suspect.ref or (share is not None and share >= 0.5):
+            continue
+        pairs[suspect.ref] = commit
+        commit_steps = steps.get(commit) or (RevertCommit(commit.partition(":")[2]),)
+        refs = (suspect.ref, commit)
+        together[refs] = _Trial(refs, (*commit_steps, *steps[suspect.ref]))
+    joint = session.train(together)
+    for refs, outcome in joint.items():
+        if outcome.values:
+            shares[refs] = base.share(fmean(outcome.values))
+    for suspect in report.suspects:
+        outcome = alone[(suspect.ref,)]
+        pair = pairs.get(suspect.ref)
+        pair_share = shares.get((suspect.ref, pair)) if pair else None
+        if not outcome.values:
+            verdict, share = INCONCLUSIVE, 0.0
+        else:
+            share = shares[(suspect.ref,)]
+            verdict = base.verdict(max(share, pair_share if pair_share is not None else share))
+        result.suspects.append(
+            SuspectVerdict(
+                suspect.ref,
+                suspect.kind,
+                verdict,
+                share,
+                len(outcome.values),
+                outcome.error,
+                pair,
+                pair_share,
+            )
+        )
+    result.cause_set = _smallest_set(base, steps, pairs, shares, session, result)
+    best = max((s.share for s in result.suspects if s.runs), default=0.0)
+    if result.confirmed or (result.cause_set and result.cause_set.share >= 0.5):
+        result.verdict = CAUSE_CONFIRMED
+    elif result.suspects and all(s.verdict == REJECTED for s in result.suspects):
+        result.verdict = NO_CONFIRMED_CAUSE
+        result.notes.append(
+            f"no suspect's revert recovers the {result.metric} regression (best {best:.0%})"
+        )
+    else:
+        result.verdict = INCONCLUSIVE
+
+
+def _smallest_set(
+    base: Baseline,
+    steps: dict[str, tuple[Step, ...]],
+    pairs: dict[str, str],
+    shares: dict[tuple[str, ...], float],
+    session: _Session,
+    result: VerifyReport,
+) -> CauseSet | None:
+    """Delta debugging, small: when no single suspect explains ≥ 80%, the confirmed and
+    inconclusive ones together, then in pairs; the smallest set that explains it wins."""
+    for s in result.suspects:
+        if s.verdict != REJECTED and s.runs and s.share >= EXPLAIN_SHARE:
+            return CauseSet((s.ref,), s.share, s.runs)
+    for refs, share in shares.items():
+        if len(refs) == 2 and share >= EXPLAIN_SHARE and refs[0] in pairs:
+            return CauseSet(refs, share, result.repeats)
+    pool = [
+        s.ref
+        for s in sorted(result.suspects, key=lambda s: -s.share)
+        if s.verdict in (CONFIRMED, INCONCLUSIVE) and s.runs
+    ][:MAX_SET_POOL]
+    if len(pool) < 2:
+        return None
+
+    def trial(refs: tuple[str, ...]) -> _Trial:
+        return _Trial(refs, tuple(step for ref in refs for step in steps[ref]))
+
+    everything = tuple(pool)
+    sets = {everything: trial(everything)}
+    outcome = session.train(sets)[everything]
+    if not outcome.values or base.share(fmean(outcome.values)) < EXPLAIN_SHARE:
+        return None
+    found = CauseSet(everything, base.share(fmean(outcome.values)), len(outcome.values))
+    if len(pool) == 2:
+        return found
+    combos = {refs: trial(refs) for refs in itertools.combinations(pool, 2)}
+    for refs, out in session.train(combos).items():
+        share = base.share(fmean(out.values)) if out.values else 0.0
+        if share >= EXPLAIN_SHARE and (len(found.refs) > 2 or share > found.share):
+            found = CauseSet(refs, share, len(out.values))
+    return found
+
+
+class _Session:
+    """Builds and trains trials in parallel, within the run budget, reporting progress."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        builder: TreeBuilder,
+        options: VerifyOptions,
+        on_progress: Callable[[Progress], None] | None,
+        bad_commit: str,
+    ) -> None:
+        self.runner = runner
+        self.builder = builder
+        self.options = options
+        self.on_progress = on_progress or (lambda _p: None)
+        self.bad_commit = bad_commit
+        self.planned = 0
+        self.done = 0
+        workers = options.jobs or os.cpu_count() or 1
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify")
+        self.by_key: dict[str, _Outcome] = {}
+
+    def train(
+        self,
+        trials: dict[tuple[str, ...], _Trial],
+        commits: dict[tuple[str, ...], str] | None = None,
+    ) -> dict[tuple[str, ...], _Outcome]:
+        """Each trial's K metric values (or why there are none), trained in parallel."""
+        k = self.options.repeats
+        outcomes: dict[tuple[str, ...], _Outcome] = {}
+        keyed: dict[str, list[tuple[str, ...]]] = {}
+        trees = {}
+        for refs, trial in trials.items():
+            commit = (commits or {}).get(refs, self.bad_commit)
+            try:
+                tree = self.builder.build(commit, trial.steps)
+            except TreeNotBuilt as exc:
+                outcomes[refs] = _Outcome([], str(exc))
+                continue
+            if tree.key in self.by_key:
+                outcomes[refs] = self.by_key[tree.key]
+                continue
+            if tree.key in keyed:
+                keyed[tree.key].append(refs)
+                continue
+            missing = max(0, k - len(self.runner.cached(tree.key)))
+            if self.planned + missing > self.options.max_runs:
+                outcomes[refs] = _Outcome([], f"not tried: --max-runs {self.options.max_runs}")
+                continue
+            self.planned += missing
+            keyed[tree.key] = [refs]
+            trees[tree.key] = tree
+        self.on_progress(Progress("", self.done, self.planned))
+        futures = {
+            key: self.pool.submit(self._train_one, " + ".join(keyed[key][0]), tree)
+            for key, tree in trees.items()
+        }
+        for key, future in futures.items():
+            outcome = future.result()
+            self.by_key[key] = outcome
+            for refs in keyed[key]:
+                outcomes[refs] = outcome
+        return outcomes
+
+    def _train_one(self, label: str, tree: BuiltTree) -> _Outcome:
+        def ran() -> None:
+            self.done += 1
+            self.on_progress(Progress(label, self.done, self.planned))
+
+        self.on_progress(Progress(label, self.done, self.planned))
+        try:
+            return _Outcome(self.runner.values(tree.path, tree.key, self.options.repeats, ran))
+        except RunFailed as exc:
+            return _Outcome([], f"training failed: {exc}")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+STATE_NAMESPACE = "verify"
+
+
+def save(store: LineageStore, result: VerifyReport, incident: str | None) -> None:
+    """Keep the result as evidence in the lineage store, under BAD's model version (and its
+    incident): `why`, the postmortem, the chat and the agent's tools read it from there."""
+    import json
+
+    data = json.dumps(result.to_json(), sort_keys=True)
+    keys = [result.bad, *([incident] if incident else [])]
+    store.put_state(STATE_NAMESPACE, {key: data for key in keys})
+
+
+def load(store: LineageStore, ref: str) -> VerifyReport | None:
+    """The stored verification of a model version or incident, if one was run."""
+    import json
+
+    raw = store.get_state(STATE_NAMESPACE, [ref]).get(ref)
+    if not raw:
+        return None
+    try:
+        return VerifyReport.from_json(json.loads(raw) if isinstance(raw, str) else raw)
+    except (ValueError, KeyError, TypeError):
+        return None
