@@ -209,3 +209,21 @@ def synced_scenario(
         return synced[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def copied_scenario(
+    synced_scenario: Callable[[str], tuple[BuiltProject, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[BuiltProject, Path]]:
+    """`copied_scenario(name)` -> (the synced project, a fresh copy of its folder) for tests
+    that write into a project (its store, its .agentops/): every call makes a new copy."""
+    import shutil
+
+    def get(name: str) -> tuple[BuiltProject, Path]:
+        project, _ = synced_scenario(name)
+        dest = tmp_path_factory.mktemp(f"copy-{name}") / "project"
+        shutil.copytree(project.root, dest, symlinks=True)
+        return project, dest
+
+    return get

@@ -212,26 +212,41 @@ def _check_reproduces(
             )
 
 
-def _steps(store: LineageStore, suspect: Suspect, good_commit: str) -> tuple[Step, ...]:
-    """How to revert one suspect on BAD's tree."""
+def _variants(
+    store: LineageStore, suspect: Suspect, good_commit: str, introduced_by: str | None
+) -> list[tuple[Step, ...]]:
+    """The ways to revert one suspect alone on BAD's tree; its share is the best of them.
+
+    A commit: its own diff reversed. A config or data file: GOOD's version, and the version
+    just before the commit that introduced it (that commit's change of this one file, without
+    the unrelated updates between GOOD and it: weekly data moves on).
+    """
     kind, _, key = suspect.ref.partition(":")
     if kind == "commit":
-        return (RevertCommit(key),)
+        return [(RevertCommit(key),)]
     if kind == "config":
-        return (RestorePath(key.rpartition("@")[0], good_commit),)
-    if kind == "dataset":
+        path: str | None = key.rpartition("@")[0]
+        md5 = None
+    elif kind == "dataset":
         node = store.get(suspect.ref)
         path = DatasetAttrs(node).path if node else None
         if not path:
-            return (Unbuildable(f"{suspect.ref}: no file path known to restore"),)
+            return [(Unbuildable(f"{suspect.ref}: no file path known to restore"),)]
         if suspect.previous is None:
-            return (Unbuildable(f"{suspect.ref} is new in BAD: GOOD had no version to restore"),)
+            return [(Unbuildable(f"{suspect.ref} is new in BAD: GOOD had no version of it"),)]
         previous = store.get(suspect.previous)
-        md5 = DatasetAttrs(previous).aliases.get("md5", []) if previous else []
-        return (RestorePath(path, good_commit, md5[0] if md5 else None),)
-    if suspect.kind == "alias":
-        return (Unbuildable("an alias move, not a change in the tree: re-training cannot test it"),)
-    return (Unbuildable(f"{suspect.ref}: not a commit, config or data file to revert"),)
+        aliases = DatasetAttrs(previous).aliases.get("md5", []) if previous else []
+        md5 = aliases[0] if aliases else None
+    elif suspect.kind == "alias":
+        why_not = "an alias move, not a change in the tree: re-training cannot test it"
+        return [(Unbuildable(why_not),)]
+    else:
+        return [(Unbuildable(f"{suspect.ref}: not a commit, config or data file to revert"),)]
+    assert path is not None
+    variants: list[tuple[Step, ...]] = [(RestorePath(path, good_commit, md5),)]
+    if introduced_by is not None:
+        variants.append((RestorePath(path, introduced_by.partition(":")[2], before=True),))
+    return variants
 
 
 def _introducing_commit(store: LineageStore, suspect: Suspect) -> str | None:
@@ -254,53 +269,65 @@ def _judge(
     session: _Session,
     result: VerifyReport,
 ) -> None:
-    steps = {s.ref: _steps(store, s, good_commit) for s in report.suspects}
-    alone = session.train({(ref,): _Trial((ref,), st) for ref, st in steps.items()})
-    shares = {refs: base.share(fmean(o.values)) for refs, o in alone.items() if o.values}
-    pairs: dict[str, str] = {}
-    together: dict[tuple[str, ...], _Trial] = {}
+    """Each suspect reverted alone (every variant), and with the commit that introduced it."""
+    introduced = {s.ref: _introducing_commit(store, s) for s in report.suspects}
+    trials: dict[tuple[str, ...], _Trial] = {}
+    variants: dict[str, list[tuple[str, ...]]] = {}
     for suspect in report.suspects:
-        commit = _introducing_commit(store, suspect)
-        share = shares.get((suspect.ref,))
-        if commit is None or commit == suspect.ref or (share is not None and share >= 0.5):
+        commit = introduced[suspect.ref]
+        for number, steps in enumerate(_variants(store, suspect, good_commit, commit)):
+            key = (suspect.ref, f"#{number}")
+            trials[key] = _Trial((suspect.ref,), steps)
+            variants.setdefault(suspect.ref, []).append(key)
+        if commit is not None and commit != suspect.ref:
+            trials[(suspect.ref, commit)] = _Trial(
+                (suspect.ref, commit), (RevertCommit(commit.partition(":")[2]),)
+            )
+    outcomes = session.train(trials)
+    shares = {key: base.share(fmean(o.values)) for key, o in outcomes.items() if o.values}
+    best_steps: dict[str, tuple[Step, ...]] = {}
+    for suspect in report.suspects:
+        tried = [key for key in variants[suspect.ref] if key in shares]
+        commit = introduced[suspect.ref]
+        pair = (suspect.ref, commit) if commit and commit != suspect.ref else None
+        pair_share = shares.get(pair) if pair else None
+        if not tried:
+            errors = [outcomes[key].error for key in variants[suspect.ref]]
+            result.suspects.append(
+                SuspectVerdict(suspect.ref, suspect.kind, INCONCLUSIVE, 0.0, 0, errors[0])
+            )
             continue
-        pairs[suspect.ref] = commit
-        commit_steps = steps.get(commit) or (RevertCommit(commit.partition(":")[2]),)
-        refs = (suspect.ref, commit)
-        together[refs] = _Trial(refs, (*commit_steps, *steps[suspect.ref]))
-    joint = session.train(together)
-    for refs, outcome in joint.items():
-        if outcome.values:
-            shares[refs] = base.share(fmean(outcome.values))
-    for suspect in report.suspects:
-        outcome = alone[(suspect.ref,)]
-        pair = pairs.get(suspect.ref)
-        pair_share = shares.get((suspect.ref, pair)) if pair else None
-        if not outcome.values:
-            verdict, share = INCONCLUSIVE, 0.0
-        else:
-            share = shares[(suspect.ref,)]
-            verdict = base.verdict(max(share, pair_share if pair_share is not None else share))
+        best = max(tried, key=lambda key: shares[key])
+        best_steps[suspect.ref] = trials[best].steps
+        share = shares[best]
+        verdict = base.verdict(share)
+        if verdict == REJECTED and pair_share is not None and pair_share > base.resolution:
+            verdict = INCONCLUSIVE  # it may only show together with its commit
         result.suspects.append(
             SuspectVerdict(
                 suspect.ref,
                 suspect.kind,
                 verdict,
                 share,
-                len(outcome.values),
-                outcome.error,
-                pair,
+                len(outcomes[best].values),
+                "",
+                commit if pair else None,
                 pair_share,
             )
         )
-    result.cause_set = _smallest_set(base, steps, pairs, shares, session, result)
-    best = max((s.share for s in result.suspects if s.runs), default=0.0)
-    if result.confirmed or (result.cause_set and result.cause_set.share >= 0.5):
+    together = {
+        key[:2]: shares[key]
+        for key in shares
+        if len(key) == 2 and not key[1].startswith("#") and key[1] in best_steps
+    }
+    result.cause_set = _smallest_set(base, best_steps, together, session, result)
+    best_share = max((s.share for s in result.suspects if s.runs), default=0.0)
+    if result.confirmed or (result.cause_set and result.cause_set.share >= EXPLAIN_SHARE):
         result.verdict = CAUSE_CONFIRMED
     elif result.suspects and all(s.verdict == REJECTED for s in result.suspects):
         result.verdict = NO_CONFIRMED_CAUSE
         result.notes.append(
-            f"no suspect's revert recovers the {result.metric} regression (best {best:.0%})"
+            f"no suspect's revert recovers the {result.metric} regression (best {best_share:.0%})"
         )
     else:
         result.verdict = INCONCLUSIVE
@@ -309,44 +336,41 @@ def _judge(
 def _smallest_set(
     base: Baseline,
     steps: dict[str, tuple[Step, ...]],
-    pairs: dict[str, str],
-    shares: dict[tuple[str, ...], float],
+    together: dict[tuple[str, ...], float],
     session: _Session,
     result: VerifyReport,
 ) -> CauseSet | None:
     """Delta debugging, small: when no single suspect explains ≥ 80%, the confirmed and
-    inconclusive ones together, then in pairs; the smallest set that explains it wins."""
-    for s in result.suspects:
-        if s.verdict != REJECTED and s.runs and s.share >= EXPLAIN_SHARE:
-            return CauseSet((s.ref,), s.share, s.runs)
-    for refs, share in shares.items():
-        if len(refs) == 2 and share >= EXPLAIN_SHARE and refs[0] in pairs:
-            return CauseSet(refs, share, result.repeats)
+    inconclusive ones in pairs and all together (a set can explain what none does alone, and
+    one member can hide another's effect, so every pair is tried); the smallest set that
+    explains the regression wins; among sets of one size, the one of suspects `why` ranked
+    higher (a data file before the whole export commit that carried it)."""
+    singles = [s for s in result.suspects if s.runs and s.share >= EXPLAIN_SHARE]
+    if singles:
+        best = max(singles, key=lambda s: s.share)
+        return CauseSet((best.ref,), best.share, best.runs)
     pool = [
         s.ref
         for s in sorted(result.suspects, key=lambda s: -s.share)
         if s.verdict in (CONFIRMED, INCONCLUSIVE) and s.runs
     ][:MAX_SET_POOL]
-    if len(pool) < 2:
-        return None
-
-    def trial(refs: tuple[str, ...]) -> _Trial:
-        return _Trial(refs, tuple(step for ref in refs for step in steps[ref]))
-
-    everything = tuple(pool)
-    sets = {everything: trial(everything)}
-    outcome = session.train(sets)[everything]
-    if not outcome.values or base.share(fmean(outcome.values)) < EXPLAIN_SHARE:
-        return None
-    found = CauseSet(everything, base.share(fmean(outcome.values)), len(outcome.values))
-    if len(pool) == 2:
-        return found
-    combos = {refs: trial(refs) for refs in itertools.combinations(pool, 2)}
-    for refs, out in session.train(combos).items():
-        share = base.share(fmean(out.values)) if out.values else 0.0
-        if share >= EXPLAIN_SHARE and (len(found.refs) > 2 or share > found.share):
-            found = CauseSet(refs, share, len(out.values))
-    return found
+    sets = [*itertools.combinations(pool, 2), *([tuple(pool)] if len(pool) > 2 else [])]
+    trials = {refs: _Trial(refs, tuple(st for ref in refs for st in steps[ref])) for refs in sets}
+    found = [
+        CauseSet(refs, share, result.repeats)
+        for refs, share in together.items()
+        if share >= EXPLAIN_SHARE
+    ]
+    for refs, outcome in session.train(trials).items():
+        share = base.share(fmean(outcome.values)) if outcome.values else 0.0
+        if share >= EXPLAIN_SHARE:
+            found.append(CauseSet(refs, share, len(outcome.values)))
+    rank = {s.ref: number for number, s in enumerate(result.suspects)}
+    return min(
+        found,
+        key=lambda c: (len(c.refs), sum(rank.get(r, len(rank)) for r in c.refs), -c.share),
+        default=None,
+    )
 
 
 class _Session:

@@ -46,12 +46,14 @@ class RevertCommit:
 
 @dataclass(frozen=True, slots=True)
 class RestorePath:
-    """`path` as GOOD had it: from `commit` when git tracks it there, else the DVC cache
-    entry `md5` (None: not known)."""
+    """`path` as it was at `commit` (GOOD's), or just before `commit` when `before` (undoing
+    only that commit's change of the file, not the unrelated edits between GOOD and it). Not in
+    git there: the DVC cache entry `md5` (None: not known)."""
 
     path: str
     commit: str
     md5: str | None = None
+    before: bool = False
 
     def describe(self) -> str:
         return f"restore {self.path}"
@@ -183,9 +185,13 @@ class TreeBuilder:
     def _restore(self, tree: Path, step: RestorePath) -> None:
         if not _SHA.match(step.commit) or step.path.startswith(("-", "/")) or ".." in step.path:
             raise TreeNotBuilt(f"cannot restore {step.path!r}")
-        tracked = _git(tree, "cat-file", "-e", f"{step.commit}:{step.path}", check=False)
+        revision = f"{step.commit}^" if step.before else step.commit
+        tracked = _git(tree, "cat-file", "-e", f"{revision}:{step.path}", check=False)
         if tracked.returncode == 0:
-            _git(tree, "checkout", step.commit, "--", step.path)
+            _git(tree, "checkout", revision, "--", step.path)
+            return
+        if step.before:  # the commit added the file: before it, there was none
+            _git(tree, "rm", "-q", "--ignore-unmatch", "--", step.path)
             return
         cached = dvc_cache_file(self.repo, step.md5) if step.md5 else None
         if cached is None:
