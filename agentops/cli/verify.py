@@ -72,7 +72,12 @@ def verify(
 
 @contextmanager
 def _progress_bar() -> Iterator[Callable[[Progress], None]]:
-    """Rich progress on stderr: the tree being trained, runs done of planned, elapsed."""
+    """Rich progress on stderr: the tree being trained, runs done of planned, elapsed — on a
+    terminal; a log or a pipe gets only the result."""
+    console = stderr()
+    if not console.is_terminal:
+        yield lambda _event: None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 
@@ -83,7 +88,7 @@ def _progress_bar() -> Iterator[Callable[[Progress], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=stderr(),
+        console=console,
         transient=True,
     )
     task = bar.add_task("", total=None)
