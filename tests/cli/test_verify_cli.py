@@ -47,30 +47,34 @@ def _verify(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple
     return code, out, err
 
 
-def test_json_shape_cache_and_an_untouched_project(
+def test_a_planted_code_cause_confirmed_cached_and_the_project_untouched(
     copied_scenario: Callable, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built, root = copied_scenario("feature-code-bug")
     before = _state(root)
-    args = (built.incident_id, "--repeats", "1", "--max-runs", "5", "--json")
+    args = (built.incident_id, "--repeats", "1", "--max-runs", "6", "--json")
     code, out, _ = _verify(capsys, root, *args)
     assert code == 0
     first = json.loads(out)
     for key, kind in SHAPE.items():
         assert isinstance(first[key], kind), key
-    assert first["verdict"] in {"cause-confirmed", "no-confirmed-cause", "inconclusive"}
     for suspect in first["suspects"]:
         for key, kind in SUSPECT_SHAPE.items():
             assert isinstance(suspect[key], kind), key
         assert suspect["verdict"] in {"confirmed", "rejected", "inconclusive"}
-    assert first["runs"] == 5 and first["cached_runs"] == 0
+    assert first["runs"] == 6 and first["cached_runs"] == 0
 
-    # cached runs cost nothing: the same budget now reaches suspects the first call left out
+    by_ref = {s["ref"]: s for s in first["suspects"]}
+    cause = by_ref[built.ground_truth.causes[0].ref]
+    assert first["verdict"] == "cause-confirmed"
+    assert cause["verdict"] == "confirmed" and cause["share"] >= 0.5
+    decoys = set(built.ground_truth.decoys)
+    assert not [r for r, s in by_ref.items() if r in decoys and s["verdict"] == "confirmed"]
+
     code, out, _ = _verify(capsys, root, *args)
     second = json.loads(out)
-    assert code == 0 and second["cached_runs"] == 5
-    assert first["suspects"][0]["runs"] == 1
-    assert second["suspects"][0] == first["suspects"][0]
+    assert code == 0 and second["runs"] == 0 and second["cached_runs"] == 6
+    assert second["suspects"] == first["suspects"]
     assert _state(root) == before
 
     # the result is evidence: why shows it

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from agentops.analysis.rootcause.report import RootCauseReport, Suspect
     from graph.store import LineageStore
 
-MAX_SET_POOL = 4  # pairs are tried among the four strongest unexplained suspects
+MAX_SET_POOL = 3  # pairs are tried among the three strongest unexplained suspects
 LOWER_IS_BETTER = ("loss", "error", "rmse", "mae", "mse", "latency", "perplexity")
 
 
@@ -389,7 +389,8 @@ class _Session:
         self.options = options
         self.on_progress = on_progress or (lambda _p: None)
         self.bad_commit = bad_commit
-        self.planned = 0
+        self.budgeted = 0  # runs the plan holds, cached or not: the same call plans the same trees
+        self.planned = 0  # of which still to train
         self.done = 0
         workers = options.jobs or os.cpu_count() or 1
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify")
@@ -418,11 +419,11 @@ class _Session:
             if tree.key in keyed:
                 keyed[tree.key].append(refs)
                 continue
-            missing = max(0, k - len(self.runner.cached(tree.key)))
-            if self.planned + missing > self.options.max_runs:
+            if self.budgeted + k > self.options.max_runs:
                 outcomes[refs] = _Outcome([], f"not tried: --max-runs {self.options.max_runs}")
                 continue
-            self.planned += missing
+            self.budgeted += k
+            self.planned += max(0, k - len(self.runner.cached(tree.key)))
             keyed[tree.key] = [refs]
             trees[tree.key] = tree
         self.on_progress(Progress("", self.done, self.planned))

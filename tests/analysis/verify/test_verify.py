@@ -1,7 +1,8 @@
 """`Project.verify` on fixture scenarios, with the sample project's own training command.
 
 Lean on purpose (the suite runs on 2 cores): one run per tree (`repeats=1`) — the sample's
-training is deterministic — and a run budget that covers the top suspects.
+training is deterministic — and a run budget that covers the top suspects. The planted code
+cause is confirmed through the CLI (tests/cli/test_verify_cli.py), with the stored evidence.
 """
 
 from __future__ import annotations
@@ -24,24 +25,10 @@ def _open(root: Path, command: str | None = None) -> Project:
     return Project(settings)
 
 
-def test_a_planted_code_cause_is_confirmed_and_no_decoy_is(copied_scenario: Callable) -> None:
-    built, root = copied_scenario("feature-code-bug")
-    with _open(root) as project:
-        result = project.verify(built.incident_id, repeats=1, max_runs=8)
-        stored = project.verification(built.incident_id)
-    cause = built.ground_truth.causes[0].ref
-    by_ref = {s.ref: s for s in result.suspects}
-    assert result.verdict == "cause-confirmed"
-    assert by_ref[cause].verdict == "confirmed" and by_ref[cause].share >= 0.5
-    decoys = set(built.ground_truth.decoys)
-    assert not [s.ref for s in result.suspects if s.ref in decoys and s.verdict == "confirmed"]
-    assert stored is not None and stored.to_json()["suspects"] == result.to_json()["suspects"]
-
-
 def test_a_compound_regression_is_resolved_to_both_causes(copied_scenario: Callable) -> None:
     built, root = copied_scenario("compound")
     with _open(root) as project:
-        result = project.verify(built.incident_id, repeats=1, max_runs=30)
+        result = project.verify(built.incident_id, repeats=1, max_runs=24)
     assert result.verdict == "cause-confirmed"
     assert result.cause_set is not None and result.cause_set.share >= 0.8
     found = set(result.cause_set.refs)
