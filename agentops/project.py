@@ -228,6 +228,12 @@ class Project:
         stored = self.verification(report.bad)
         if stored is not None and stored.good == report.good:
             report.notes.append(stored.summary())
+        elif self.verify_command is not None and report.suspects:
+            target = report.incident or report.bad
+            report.notes.append(
+                f"not verified by re-training yet: `agentops verify {target}` re-trains BAD "
+                "with each suspect reverted"
+            )
         return report
 
     def verification(self, ref: str) -> VerifyReport | None:

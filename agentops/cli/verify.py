@@ -40,7 +40,8 @@ def verify(
         int, typer.Option("--repeats", min=1, help="Runs of GOOD, BAD and each candidate tree.")
     ] = 2,
     max_runs: Annotated[
-        int, typer.Option("--max-runs", min=2, help="At most this many training runs, cached ones included.")
+        int,
+        typer.Option("--max-runs", min=2, help="At most this many runs, cached ones included."),
     ] = 60,
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds one training run may take.")
