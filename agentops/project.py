@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PLAN_KEY_FILE = "plan.key"
+VERIFY_STATE = "verify"  # the store namespace verification results are kept in
 
 
 class _Remembered:
@@ -237,10 +238,17 @@ class Project:
         return report
 
     def verification(self, ref: str) -> VerifyReport | None:
-        """The stored `agentops verify` result of a model version or incident, if any."""
-        from agentops.analysis.verify import load
+        """The stored `agentops verify` result of a model version or incident, if any: kept in
+        the lineage store (state namespace `verify`) under BAD's version and its incident."""
+        raw = self.store.get_state(VERIFY_STATE, [self.store.resolve(ref)])
+        if not raw:
+            return None
+        from agentops.analysis.verify.report import VerifyReport
 
-        return load(self.store, self.store.resolve(ref))
+        try:
+            return VerifyReport.from_json(json.loads(next(iter(raw.values()))))
+        except (ValueError, KeyError, TypeError):
+            return None  # written by another version of agentops: verify again
 
     @property
     def verify_command(self) -> str | None:
@@ -262,7 +270,7 @@ class Project:
     ) -> VerifyReport:
         """Re-train BAD with each suspect of `why` reverted (`agentops.analysis.verify`), keep
         the result as evidence and return it. Not an agent tool: it runs the team's code."""
-        from agentops.analysis.verify import VerifyOptions, save, verify
+        from agentops.analysis.verify import VerifyOptions, verify
         from agentops.errors import VerifyError
 
         command = self.verify_command
@@ -288,7 +296,9 @@ class Project:
             options,
             on_progress,
         )
-        save(self.store, result, report.incident)
+        data = json.dumps(result.to_json(), sort_keys=True)
+        keys = [result.bad, *([report.incident] if report.incident else [])]
+        self.store.put_state(VERIFY_STATE, {key: data for key in keys})
         self.forget()
         return result
 

@@ -451,29 +451,3 @@ class _Session:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-STATE_NAMESPACE = "verify"
-
-
-def save(store: LineageStore, result: VerifyReport, incident: str | None) -> None:
-    """Keep the result as evidence in the lineage store, under BAD's model version (and its
-    incident): `why`, the postmortem, the chat and the agent's tools read it from there."""
-    import json
-
-    data = json.dumps(result.to_json(), sort_keys=True)
-    keys = [result.bad, *([incident] if incident else [])]
-    store.put_state(STATE_NAMESPACE, {key: data for key in keys})
-
-
-def load(store: LineageStore, ref: str) -> VerifyReport | None:
-    """The stored verification of a model version or incident, if one was run."""
-    import json
-
-    raw = store.get_state(STATE_NAMESPACE, [ref]).get(ref)
-    if not raw:
-        return None
-    try:
-        return VerifyReport.from_json(json.loads(raw) if isinstance(raw, str) else raw)
-    except (ValueError, KeyError, TypeError):
-        return None
