@@ -103,7 +103,7 @@ def main() -> None:
                 f"{med('hits'):.0f}",
             )
     cache.close()
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":
