@@ -229,5 +229,7 @@ class TreeBuilder:
             for path in self._trees:
                 self._remove(path)
             self._trees.clear()
-            _git(self.repo, "worktree", "prune", check=False)
+            # a tree interrupted while git was adding it is not in the list: its folder goes
+            # first, then prune forgets every worktree whose folder is gone
             shutil.rmtree(self.folder, ignore_errors=True)
+            _git(self.repo, "worktree", "prune", check=False)

@@ -19,6 +19,7 @@ from agentops.analysis.verify.report import CONFIRMED, INCONCLUSIVE, REJECTED
 RESOLUTION = 0.1  # shares within 10% of the regression cannot be told from no effect
 CONFIRM_SHARE = 0.5  # reverting it alone recovers at least half the regression
 EXPLAIN_SHARE = 0.8  # a suspect (or set) that explains the regression on its own
+REPRODUCE_FLOOR = 0.01  # a re-trained mean within 1% of the recorded metric reproduces it
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,14 @@ def baseline(good_runs: list[float], bad_runs: list[float]) -> Baseline:
 
 
 def reproduces(measured: float, recorded: float | None, noise: float, recorded_move: float) -> bool:
-    """The command's mean lands on the recorded metric within run-to-run noise, or within the
-    resolution verify judges shares at (a tenth of the recorded good → bad move)."""
+    """The command's mean lands on the recorded metric within run-to-run noise, within the
+    resolution verify judges shares at (a tenth of the recorded good → bad move), or within
+    `REPRODUCE_FLOOR` of the recorded value (K=2 runs say little about a noisy job's spread, and
+    a 1% miss is a third of the smallest move `why` calls a regression)."""
     if recorded is None:
         return True
-    return abs(measured - recorded) <= max(noise, RESOLUTION * abs(recorded_move), 1e-9)
+    tolerance = max(noise, RESOLUTION * abs(recorded_move), REPRODUCE_FLOOR * abs(recorded), 1e-9)
+    return abs(measured - recorded) <= tolerance
 
 
 def regression_beyond_noise(base: Baseline, worse_sign: float) -> bool:
