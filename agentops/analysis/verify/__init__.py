@@ -109,17 +109,17 @@ def verify(
             f"{report.bad}: no good version with a training run to compare with",
             hint="name one with --good",
         )
-    good_run, bad_run = (RunAttrs(n) for n in store.get_many([report.good_run, report.bad_run]))
     metric = options.metric or (report.symptom.metric if report.symptom else None)
     if not metric:
         raise VerifyError(f"{report.bad}: no symptom metric to compare", hint="give --metric")
-    good_commit, bad_commit = _commit(store, report.good_run), _commit(store, report.bad_run)
+    good_run, bad_run = _run(store, report.good_run), _run(store, report.bad_run)
+    good_commit, bad_commit = _commit(report.good_run, good_run), _commit(report.bad_run, bad_run)
     recorded_good, recorded_bad = good_run.metrics.get(metric), bad_run.metrics.get(metric)
     if recorded_good is None and report.symptom and metric == report.symptom.metric:
         recorded_good, recorded_bad = report.symptom.baseline, report.symptom.observed
     worse = _worse_sign(metric, recorded_good, recorded_bad)
     runner = Runner(RunSettings(options.command, metric, options.timeout, cache_dir))
-    builder = TreeBuilder(repo, bad_commit)
+    builder = TreeBuilder(repo)
     session = _Session(runner, builder, options, on_progress, bad_commit)
     try:
         outcomes = session.train(
@@ -175,9 +175,15 @@ def verify(
     return result
 
 
-def _commit(store: LineageStore, run_ref: str) -> str:
+def _run(store: LineageStore, run_ref: str) -> RunAttrs:
     node = store.get(run_ref)
-    sha = RunAttrs(node).git_commit if node else None
+    if node is None:
+        raise VerifyError(f"{run_ref} is not in the lineage store", hint="run agentops sync")
+    return RunAttrs(node)
+
+
+def _commit(run_ref: str, run: RunAttrs) -> str:
+    sha = run.git_commit
     if not sha:
         raise VerifyError(
             f"{run_ref} records no git commit: its tree cannot be checked out",
@@ -405,7 +411,7 @@ class _Session:
         k = self.options.repeats
         outcomes: dict[tuple[str, ...], _Outcome] = {}
         keyed: dict[str, list[tuple[str, ...]]] = {}
-        trees = {}
+        trees: dict[str, BuiltTree] = {}
         for refs, trial in trials.items():
             commit = (commits or {}).get(refs, self.bad_commit)
             try:

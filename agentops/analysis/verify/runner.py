@@ -20,6 +20,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,13 @@ class Runner:
         runs = data.get("runs") if isinstance(data, dict) else None
         return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
 
-    def values(self, tree: Path, tree_key: str, repeats: int, on_run=None) -> list[float]:
+    def values(
+        self,
+        tree: Path,
+        tree_key: str,
+        repeats: int,
+        on_run: Callable[[], None] | None = None,
+    ) -> list[float]:
         """The metric of `repeats` runs in `tree`: cached ones first, the rest trained now."""
         runs = self.cached(tree_key)
         usable = [v for r in runs if (v := _number(r.get(self.settings.metric))) is not None]

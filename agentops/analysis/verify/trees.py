@@ -40,9 +40,6 @@ class TreeNotBuilt(Exception):
 class RevertCommit:
     sha: str
 
-    def describe(self) -> str:
-        return f"revert {self.sha[:12]}"
-
 
 @dataclass(frozen=True, slots=True)
 class RestorePath:
@@ -55,18 +52,12 @@ class RestorePath:
     md5: str | None = None
     before: bool = False
 
-    def describe(self) -> str:
-        return f"restore {self.path}"
-
 
 @dataclass(frozen=True, slots=True)
 class Unbuildable:
     """A suspect no tree can revert (an alias move, run params outside the tree)."""
 
     reason: str
-
-    def describe(self) -> str:
-        return self.reason
 
 
 Step = RevertCommit | RestorePath | Unbuildable
@@ -131,9 +122,8 @@ class TreeBuilder:
     concurrently); training in the trees runs in parallel.
     """
 
-    def __init__(self, repo: Path, bad_commit: str) -> None:
+    def __init__(self, repo: Path) -> None:
         self.repo = repo
-        self.bad_commit = bad_commit
         self.folder = Path(tempfile.mkdtemp(prefix="agentops-verify-"))
         self._lock = threading.Lock()
         self._count = 0
