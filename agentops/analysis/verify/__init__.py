@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING
@@ -240,9 +240,7 @@ def _variants(
             return [(Unbuildable(f"{suspect.ref}: no file path known to restore"),)]
         if suspect.previous is None:
             return [(Unbuildable(f"{suspect.ref} is new in BAD: GOOD had no version of it"),)]
-        previous = store.get(suspect.previous)
-        aliases = DatasetAttrs(previous).aliases.get("md5", []) if previous else []
-        md5 = aliases[0] if aliases else None
+        md5 = _md5(store, suspect.previous)
     elif suspect.kind == "alias":
         why_not = "an alias move, not a change in the tree: re-training cannot test it"
         return [(Unbuildable(why_not),)]
@@ -253,6 +251,13 @@ def _variants(
     if introduced_by is not None:
         variants.append((RestorePath(path, introduced_by.partition(":")[2], before=True),))
     return variants
+
+
+def _md5(store: LineageStore, ref: str) -> str | None:
+    """The md5 a DVC-tracked version is also known by (None for git-only content)."""
+    node = store.get(ref) if ref.startswith("dataset:") else None
+    aliases = DatasetAttrs(node).aliases.get("md5", []) if node else []
+    return aliases[0] if aliases else None
 
 
 def _introducing_commit(store: LineageStore, suspect: Suspect) -> str | None:
@@ -275,28 +280,41 @@ def _judge(
     session: _Session,
     result: VerifyReport,
 ) -> None:
-    """Each suspect reverted alone (every variant), and with the commit that introduced it."""
+    """Each suspect reverted alone (every variant), and within the commit that introduced it.
+
+    Within its commit: the commit reverted whole, and reverted with this file kept as BAD has
+    it. What the first recovers and the second does not needs this file — so a column renamed
+    in two files at once shows on both, while a sibling file of the same export, which the
+    commit's revert does not need, does not. A file whose revert alone makes BAD worse (an eval
+    set a week older than the data it scores) is needed only to keep one export consistent with
+    itself: that is not counted.
+    """
     introduced = {s.ref: _introducing_commit(store, s) for s in report.suspects}
     trials: dict[tuple[str, ...], _Trial] = {}
     variants: dict[str, list[tuple[str, ...]]] = {}
     for suspect in report.suspects:
         commit = introduced[suspect.ref]
-        for number, steps in enumerate(_variants(store, suspect, good_commit, commit)):
+        steps_alone = _variants(store, suspect, good_commit, commit)
+        for number, steps in enumerate(steps_alone):
             key = (suspect.ref, f"#{number}")
             trials[key] = _Trial((suspect.ref,), steps)
             variants.setdefault(suspect.ref, []).append(key)
-        if commit is not None and commit != suspect.ref:
-            trials[(suspect.ref, commit)] = _Trial(
-                (suspect.ref, commit), (RevertCommit(commit.partition(":")[2]),)
-            )
+        restore = steps_alone[0][0]
+        if commit is not None and commit != suspect.ref and isinstance(restore, RestorePath):
+            revert = RevertCommit(commit.partition(":")[2])
+            kept = replace(restore, commit=session.bad_commit, md5=_md5(store, suspect.ref))
+            trials[(suspect.ref, commit)] = _Trial((suspect.ref, commit), (revert,))
+            trials[(suspect.ref, commit, "kept")] = _Trial((suspect.ref, commit), (revert, kept))
     outcomes = session.train(trials)
     shares = {key: base.share(fmean(o.values)) for key, o in outcomes.items() if o.values}
     best_steps: dict[str, tuple[Step, ...]] = {}
+    together: dict[tuple[str, ...], float] = {}
     for suspect in report.suspects:
         tried = [key for key in variants[suspect.ref] if key in shares]
         commit = introduced[suspect.ref]
-        pair = (suspect.ref, commit) if commit and commit != suspect.ref else None
-        pair_share = shares.get(pair) if pair else None
+        whole = shares.get((suspect.ref, commit)) if commit else None
+        without = shares.get((suspect.ref, commit, "kept")) if commit else None
+        needed = whole - without if whole is not None and without is not None else None
         if not tried:
             errors = [outcomes[key].error for key in variants[suspect.ref]]
             result.suspects.append(
@@ -306,9 +324,11 @@ def _judge(
         best = max(tried, key=lambda key: shares[key])
         best_steps[suspect.ref] = trials[best].steps
         share = shares[best]
-        verdict = base.verdict(share)
-        if verdict == REJECTED and pair_share is not None and pair_share > base.resolution:
-            verdict = INCONCLUSIVE  # it may only show together with its commit
+        if needed is not None and share < -base.resolution:
+            needed = None  # it makes BAD worse alone: needed by its commit only for consistency
+        verdict = base.verdict(max(share, needed if needed is not None else share))
+        if needed is not None and needed > base.resolution and whole is not None:
+            together[(suspect.ref, str(commit))] = whole
         result.suspects.append(
             SuspectVerdict(
                 suspect.ref,
@@ -317,15 +337,10 @@ def _judge(
                 share,
                 len(outcomes[best].values),
                 "",
-                commit if pair else None,
-                pair_share,
+                commit if needed is not None else None,
+                needed,
             )
         )
-    together = {
-        key[:2]: shares[key]
-        for key in shares
-        if len(key) == 2 and not key[1].startswith("#") and key[1] in best_steps
-    }
     result.cause_set = _smallest_set(base, best_steps, together, session, result)
     best_share = max((s.share for s in result.suspects if s.runs), default=0.0)
     if result.confirmed or (result.cause_set and result.cause_set.share >= EXPLAIN_SHARE):

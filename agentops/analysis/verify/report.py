@@ -28,7 +28,8 @@ class SuspectVerdict:
     share: float  # of the regression recovered by reverting it alone
     runs: int  # training runs behind `share`
     reason: str = ""  # why it is inconclusive (unbuildable, training failed, …), or empty
-    with_commit: str | None = None  # the commit it was also reverted together with
+    with_commit: str | None = None  # the commit that introduced it (a data or config file)
+    # of the regression that reverting that commit recovers only when this file is reverted too
     with_commit_share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
