@@ -324,9 +324,18 @@ def _judge(
         best = max(tried, key=lambda key: shares[key])
         best_steps[suspect.ref] = trials[best].steps
         share = shares[best]
+        reason = ""
         if needed is not None and share < -base.resolution:
-            needed = None  # it makes BAD worse alone: needed by its commit only for consistency
+            # it makes BAD worse alone: its commit may need it only for the files' consistency
+            if needed > base.resolution:
+                reason = (
+                    f"{commit} needs it reverted too, but reverting it alone makes BAD worse: "
+                    "its files only work together"
+                )
+            needed = None
         verdict = base.verdict(max(share, needed if needed is not None else share))
+        if reason and verdict == REJECTED:
+            verdict = INCONCLUSIVE
         if needed is not None and needed > base.resolution and whole is not None:
             together[(suspect.ref, str(commit))] = whole
         result.suspects.append(
@@ -336,7 +345,7 @@ def _judge(
                 verdict,
                 share,
                 len(outcomes[best].values),
-                "",
+                reason,
                 commit if needed is not None else None,
                 needed,
             )
