@@ -283,11 +283,10 @@ def _judge(
     """Each suspect reverted alone (every variant), and within the commit that introduced it.
 
     Within its commit: the commit reverted whole, and reverted with this file kept as BAD has
-    it. What the first recovers and the second does not needs this file — so a column renamed
-    in two files at once shows on both, while a sibling file of the same export, which the
-    commit's revert does not need, does not. A file whose revert alone makes BAD worse (an eval
-    set a week older than the data it scores) is needed only to keep one export consistent with
-    itself: that is not counted.
+    it. What the first recovers and the second does not needs this file. That never confirms
+    it (confirmed means its revert alone recovers half): files of one export are also needed
+    only to stay consistent with each other, so re-training cannot tell them apart. It keeps a
+    file from being rejected, and the pair joins the candidate sets.
     """
     introduced = {s.ref: _introducing_commit(store, s) for s in report.suspects}
     trials: dict[tuple[str, ...], _Trial] = {}
@@ -324,18 +323,12 @@ def _judge(
         best = max(tried, key=lambda key: shares[key])
         best_steps[suspect.ref] = trials[best].steps
         share = shares[best]
-        reason = ""
-        if needed is not None and share < -base.resolution:
-            # it makes BAD worse alone: its commit may need it only for the files' consistency
-            if needed > base.resolution:
-                reason = (
-                    f"{commit} needs it reverted too, but reverting it alone makes BAD worse: "
-                    "its files only work together"
-                )
-            needed = None
-        verdict = base.verdict(max(share, needed if needed is not None else share))
-        if reason and verdict == REJECTED:
+        verdict, reason = base.verdict(share), ""
+        if verdict == REJECTED and needed is not None and needed > base.resolution:
+            # the issue's rule: confirmed means reverting it ALONE recovers half; the files of
+            # one commit (an export) may also only work together, so this is not a rejection
             verdict = INCONCLUSIVE
+            reason = f"reverting {commit} needs it reverted too: its files may work only together"
         if needed is not None and needed > base.resolution and whole is not None:
             together[(suspect.ref, str(commit))] = whole
         result.suspects.append(
