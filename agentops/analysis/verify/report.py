@@ -88,23 +88,26 @@ class VerifyReport:
         return [s for s in self.suspects if s.verdict == CONFIRMED]
 
     def summary(self) -> str:
-        """One sentence for `why`, the postmortem and the chat: what re-training showed."""
+        """One sentence for `why`, the postmortem and the chat: what re-training showed. A
+        single cause is the confirmed suspect `why` ranked highest: the answer to "is it X?"."""
         drop = f"the {self.metric} regression"
+        each = f"{self.repeats} run{'' if self.repeats == 1 else 's'} each"
         if self.verdict == CAUSE_CONFIRMED:
-            if self.cause_set is not None and len(self.cause_set.refs) > 1:
+            if self.confirmed:
+                first = self.confirmed[0]
+                return (
+                    f"confirmed by re-training: reverting {first.ref} recovers {first.share:.0%} "
+                    f"of {drop}, {each}"
+                )
+            if self.cause_set is not None:
                 names = " + ".join(self.cause_set.refs)
                 return (
                     f"confirmed by re-training: reverting {names} together recovers "
-                    f"{self.cause_set.share:.0%} of {drop}, {self.repeats} runs each"
+                    f"{self.cause_set.share:.0%} of {drop}, {each}"
                 )
-            best = max(self.confirmed, key=lambda s: s.share)
-            return (
-                f"confirmed by re-training: reverting {best.ref} recovers {best.share:.0%} of "
-                f"{drop}, {self.repeats} runs each"
-            )
         if self.verdict == NO_CONFIRMED_CAUSE:
-            return f"re-training confirmed no cause of {drop} ({self.repeats} runs each)"
-        return f"re-training was inconclusive about {drop} ({self.repeats} runs each)"
+            return f"re-training confirmed no cause of {drop} ({each})"
+        return f"re-training was inconclusive about {drop} ({each})"
 
     def to_json(self) -> dict[str, Any]:
         return {
