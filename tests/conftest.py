@@ -7,6 +7,7 @@ run); each test gets its own schema, dropped afterwards.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -227,3 +228,11 @@ def copied_scenario(
         return project, dest
 
     return get
+
+
+@pytest.fixture
+def project_python_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's `[verify] command` runs `python` from PATH (the sample's does): make it the
+    one these tests run on, as `uv run` or the project's own environment would."""
+    here = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", f"{here}{os.pathsep}{os.environ.get('PATH', '')}")

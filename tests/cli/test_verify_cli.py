@@ -13,6 +13,8 @@ import pytest
 
 from agentops.cli import main
 
+pytestmark = pytest.mark.usefixtures("project_python_first")
+
 SHAPE = {
     "bad": str,
     "good": str,

@@ -17,6 +17,8 @@ from agentops.errors import VerifyError
 from agentops.project import Project
 from agentops.settings import load_settings
 
+pytestmark = pytest.mark.usefixtures("project_python_first")
+
 
 def _open(root: Path, command: str | None = None) -> Project:
     settings = load_settings(root)
@@ -64,3 +66,12 @@ def test_a_command_that_fails_or_does_not_reproduce_gives_no_verdict(
     assert words in raised.value.message and "\n" not in raised.value.message
     with _open(root) as project:
         assert project.verification(built.incident_id) is None
+
+
+def test_a_run_past_the_timeout_is_stopped_and_gives_no_verdict(
+    copied_scenario: Callable,
+) -> None:
+    built, root = copied_scenario("seed-noise")
+    with _open(root, "sleep 30") as project, pytest.raises(VerifyError) as raised:
+        project.verify(built.incident_id, repeats=1, timeout=1)
+    assert "timed out after 1 s" in raised.value.message
