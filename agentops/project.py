@@ -220,6 +220,7 @@ class Project:
                     as_of=as_of,
                     library=self.library,
                     repo=self.repo_path,
+                    entry_points=self.settings.entry_points,
                 )
             ),
         )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -209,9 +210,11 @@ def node_panel(record: Mapping[str, Any]) -> Table:
     return table
 
 
-def root_cause_view(report: Any, limit: int | None = 5) -> Table:
+def root_cause_view(report: Any, limit: int | None = 5) -> Group:
     """The verdict as the title, one row per suspect (`limit` of them; None: all) with its
-    evidence underneath, and a caption saying what was left out and how to see it."""
+    evidence underneath — why it ranks there, who changed what and when, the lines it changed
+    (dimmed), the config keys and what the runs logged — then a table of the changes ruled out
+    with the reason, and a caption saying what was left out and how to see it."""
     found = report.verdict == "cause-found"
     if found:
         verdict = "cause found"
@@ -246,7 +249,7 @@ def root_cause_view(report: Any, limit: int | None = 5) -> Table:
             str(suspect.rank),
             Text(f"{suspect.score:.2f}", style=mark),
             changed,
-            Text("\n".join(safe(e, 110) for e in [suspect.summary, *suspect.evidence[:4]])),
+            _suspect_evidence(suspect),
         )
     notes = list(report.notes)
     if report.symptom is not None and report.symptom.relative_change is not None:
@@ -261,13 +264,66 @@ def root_cause_view(report: Any, limit: int | None = 5) -> Table:
             f"{len(report.suspects) - len(shown)} more suspect(s) not shown "
             f"(showing {len(shown)} of {len(report.suspects)}): --all shows every one"
         )
-    if report.ruled_out:
-        notes.append("ruled out (cannot reach the model):")
-        notes += [
-            f"  {short_ref(s.ref)}: {s.relevance.reason if s.relevance else s.summary}"
-            for s in report.ruled_out
-        ]
     table.caption = Text("\n".join(safe(n, 200) for n in notes))
+    parts: list[Any] = [table]
+    if report.ruled_out:
+        parts.append(ruled_out_table(report.ruled_out))
+    return Group(*parts)
+
+
+MAX_EVIDENCE_LINES = 3
+
+
+def _suspect_evidence(suspect: Any) -> Group:
+    """A suspect's evidence cell: its summary and first evidence lines, then what its typed
+    details add (why it ranks here, author and time, what the runs logged, label shares and
+    time span), then the diff hunks, dimmed and cut at the cell's edge rather than wrapped."""
+    lines = [suspect.summary, *suspect.evidence[:MAX_EVIDENCE_LINES]]
+    text = Text("\n".join(safe(line, 110) for line in lines))
+    details = suspect.details
+    if details is None:
+        return Group(text)
+    text.append("\n" + safe(f"why here: {details.why_ranked}", 200), style="italic")
+    if details.author or details.at:
+        when = details.at.strftime("%Y-%m-%d %H:%M UTC") if details.at else "time unknown"
+        text.append("\n" + safe(f"by {details.author or 'unknown'}, {when}", 110), style="dim")
+    for key in details.keys:
+        if key.runs_text:
+            text.append("\n" + safe(f"{key.key}: {key.runs_text}", 110))
+    if details.data is not None:
+        data = details.data
+        if data.latest_before or data.latest_after:
+            span = f"latest time {data.latest_before or '?'} → {data.latest_after or '?'}"
+            text.append("\n" + safe(span, 110))
+        for column in data.columns:
+            if column.label_share:
+                value, before, after = column.label_share
+                share = f"label {column.name}={value}: share {before:.1%} → {after:.1%}"
+                text.append("\n" + safe(share, 110))
+    if details.hunks_note:
+        text.append("\n" + safe(details.hunks_note, 110), style="dim")
+    if not details.hunks:
+        return Group(text)
+    diff = Text(no_wrap=True, overflow="ellipsis", style="dim")
+    for hunk in details.hunks:
+        diff.append(safe(f"{hunk.path} {hunk.header}", 160) + "\n", style="bold")
+        diff.append("\n".join(safe(line, 160) for line in hunk.lines) + "\n")
+    diff.rstrip()
+    return Group(text, diff)
+
+
+def ruled_out_table(ruled_out: list[Any]) -> Table:
+    """The changes that cannot reach the model, each with the reason, ranked by nothing."""
+    table = Table(
+        "change",
+        "why it cannot reach the model",
+        title=Text("Ruled out", style="bold"),
+        title_justify="left",
+    )
+    table.columns[0].overflow = "fold"
+    for suspect in ruled_out:
+        reason = suspect.relevance.reason if suspect.relevance else suspect.summary
+        table.add_row(Text(safe(short_ref(suspect.ref), 80)), Text(safe(reason, 240)))
     return table
 
 

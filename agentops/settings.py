@@ -25,6 +25,7 @@ class ProjectSettings:
     knowledge_dirs: tuple[Path, ...] = ()
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     classify: dict[str, list[str]] = field(default_factory=dict)
+    entry_points: tuple[str, ...] = ()  # [analysis] entry_points: training and serving scripts
     raw: dict[str, Any] = field(default_factory=dict)
     db_given: bool = False  # the URL came from --db, AGENTOPS_DB_URL or agentops.toml
 
@@ -90,12 +91,21 @@ def load_settings(start: Path | None = None, db_url: str | None = None) -> Proje
             f"{root / CONFIG_FILE}: knowledge must be a list of folder paths",
             hint='write knowledge = ["docs/ops"]',
         )
+    analysis = raw.get("analysis", {})
+    entries = analysis.get("entry_points", []) if isinstance(analysis, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
+        raise ProjectError(
+            f"{root / CONFIG_FILE}: [analysis] entry_points must be a list of script paths or "
+            "module names",
+            hint='write entry_points = ["train.py", "pkg.serve"]',
+        )
     return ProjectSettings(
         root=root,
         db_url=_resolve_url(url, root) if url else sqlite_url(root / STATE_DIR / "lineage.db"),
         knowledge_dirs=tuple(root / k for k in knowledge),
         sources=dict(raw.get("sources", {})),
         classify=dict(raw.get("classify", {})),
+        entry_points=tuple(entries),
         raw=raw,
         db_given=url is not None,
     )

@@ -276,14 +276,16 @@ class DatasetAttrs(Attrs):
 
     @property
     def aliases(self) -> dict[str, list[str]]:
-        """Other digests that name this content: `{"mlflow": [...], "md5": [...]}` (written by
-        `graph.ingest.link` when it folds an MLflow or DVC node into this one)."""
+        """Other names of this content: `{"mlflow": [...], "md5": [...], "openlineage":
+        [...]}` (digests, and OpenLineage's `<namespace>/<name>` of a file; written by
+        `graph.ingest.link` when it folds an MLflow, DVC or OpenLineage node into this one)."""
         return {str(k): _strs(v) for k, v in _dict(self.raw.get("aliases")).items()}
 
     @property
     def content_unreachable(self) -> str | None:
         """Why the bytes behind this node could not be found (None when they were, or when it
-        was never asked): an MLflow or DVC placeholder `graph.ingest.link` could not fold."""
+        was never asked): an MLflow, DVC or OpenLineage file node `graph.ingest.link` could
+        not fold."""
         if self.raw.get("content") != "unreachable":
             return None
         return _str(self.raw.get("content_reason")) or "content unreachable"
@@ -311,6 +313,19 @@ class ModelVersionAttrs(Attrs):
     @property
     def promoted_by(self) -> str | None:
         return _str(self.tags.get("promoted_by"))
+
+    @property
+    def runtime_packages(self) -> list[str] | None:
+        """The packages (PEP 503 names) of the environment MLflow logged with the model
+        (`requirements.txt`, `conda.yaml`, `python_env.yaml`); None when none was read."""
+        if "runtime_packages" not in self.raw:
+            return None
+        return _strs(self.raw.get("runtime_packages"))
+
+    @property
+    def runtime_env_files(self) -> list[str]:
+        """Which of the model's environment files `runtime_packages` was read from."""
+        return _strs(self.raw.get("runtime_env_files"))
 
     @property
     def tracking_uri(self) -> str | None:
@@ -488,6 +503,16 @@ class DataEdgeAttrs:
     def facets(self) -> dict[str, Any]:
         """The OpenLineage input or output facets."""
         return _dict(self.raw.get("facets"))
+
+    @property
+    def row_count(self) -> int | None:
+        """The rows the OpenLineage events counted on this side of the run: the
+        `inputStatistics` or `outputStatistics` facet's `rowCount`."""
+        for key in ("inputStatistics", "outputStatistics"):
+            facet = _dict(self.facets.get(key))
+            if not facet.get("_deleted") and _int(facet.get("rowCount")) is not None:
+                return _int(facet["rowCount"])
+        return None
 
 
 VIEWS: dict[NodeKind, type[Attrs]] = {

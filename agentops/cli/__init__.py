@@ -39,7 +39,7 @@ from agentops.cli.verify import verify
 from agentops.cli.why import why
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import Group
     from rich.tree import Tree
 
     from graph.ingest import IngestReport
@@ -232,7 +232,7 @@ def demo(
     _print_next_steps(state(ctx).started_in, built.root, built.incident)
 
 
-def _demo_report(root: Path, incident: str) -> tuple[Tree, Table]:
+def _demo_report(root: Path, incident: str) -> tuple[Tree, Group]:
     """The incident's lineage tree and its root-cause table, as `--no-tui` prints them."""
     from agentops.project import Project
     from agentops.render import lineage_tree, root_cause_view

@@ -9,9 +9,11 @@ others (MLflow, DVC) are described from their attributes:
   the ref, and the ref itself in an `agentops` run facet.
 - `eventType`: the OpenLineage state; MLflow statuses map FINISHED → COMPLETE, FAILED → FAIL,
   KILLED → ABORT, RUNNING → RUNNING, SCHEDULED → START; anything else is OTHER.
-- datasets: OpenLineage namespace and name when known, else namespace `file` and the dataset's
-  path (or namespace = its source and name = its graph name), with a DatasetVersion facet holding
-  the ref's version and a SchemaDatasetFacet when a column list is stored.
+- datasets: OpenLineage namespace and name when known (a file OpenLineage named and the link
+  step folded into its content: the name in its `openlineage` alias), else namespace `file`
+  and the dataset's path (or namespace = its source and name = its graph name), with a
+  DatasetVersion facet holding the ref's version and a SchemaDatasetFacet when a column list is
+  stored.
 
 A job node from a JobEvent (`run:job:…`) is exported as a JobEvent. Stub runs (known only as
 someone's parent) are not events of their own: the child's parent facet names them.
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.attributes import DataEdgeAttrs, DatasetAttrs, RunAttrs
 from graph.ingest.openlineage.events import RUN_STATES, is_uuid
+from graph.ingest.openlineage.files import split_identity
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind
 
@@ -224,6 +227,10 @@ class _Exporter:
     @staticmethod
     def _foreign_dataset(node: Node) -> dict[str, Any]:
         view = DatasetAttrs(node)
+        named = view.aliases.get("openlineage")
+        if named:  # a file OpenLineage named, folded into its content: the name it gave
+            namespace, name = split_identity(named[0])
+            return {"namespace": namespace, "name": name}
         if view.path:
             return {"namespace": "file", "name": view.path}
         return {"namespace": view.source or "agentops", "name": node.name}

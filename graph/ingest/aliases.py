@@ -1,8 +1,9 @@
 """Other names of a dataset version's content, and the placeholders that carry them.
 
-A dataset version is its bytes (`dataset:<name>@<blake3 12>`); MLflow's digest and DVC's md5
-are aliases of it (`aliases: {"mlflow": [...], "md5": [...]}`), recorded on the content node
-by whichever source or link step learns them. A *placeholder* is a node MLflow named by its own
+A dataset version is its bytes (`dataset:<name>@<blake3 12>`); MLflow's digest, DVC's md5 and
+the OpenLineage name of the file are aliases of it (`aliases: {"mlflow": [...], "md5": [...],
+"openlineage": [...]}`), recorded on the content node by whichever source or link step learns
+them. A *placeholder* is a node MLflow named by its own
 digest because its content was not (yet) reached; `graph.ingest.link` folds it into the content.
 Kept apart from the link step so every ingester can use it without importing that step.
 """

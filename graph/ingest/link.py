@@ -13,15 +13,24 @@ the third where the content can be reached:
   path when the run started (by mtime and row count);
 - a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry whose md5
   is the one DVC recorded; the work-tree file is ingested as `ingest data` would (same node,
-  same profile), a cache entry is looked up by its BLAKE3.
+  same profile), a cache entry is looked up by its BLAKE3;
+- an OpenLineage dataset that names a file (`graph.ingest.openlineage.files`) inside the
+  project is, for each run that read it, the git blob at that path in the run's commit
+  (`sourceCodeLocation.version`) or else the version `ingest data` saw there when the run
+  started, as for MLflow; for each run that wrote it, the version `ingest data` saw there
+  with an mtime between the run's start and end (a run's commit holds what it read, never
+  what it wrote).
 
 Folding moves every edge of the placeholder to the content node (each run's edge on its own:
 two runs may share an MLflow digest and not their content), adds the placeholder's digest to
-the content node's `aliases` (`{"mlflow": [...], "md5": [...]}`) and deletes the placeholder.
-A placeholder some of whose edges cannot be resolved stays, one node, with `content:
-"unreachable"` and `content_reason` saying why; a later ingest that brings the content folds
-it. Everything here is a function of what the store holds (and the files it names), never of
-which ingest came first, and running it twice changes nothing the second time.
+the content node's `aliases` (`{"mlflow": [...], "md5": [...], "openlineage": [...]}`) and
+deletes the placeholder. An MLflow or DVC placeholder some of whose edges cannot be resolved
+stays, one node, with `content: "unreachable"` and `content_reason` saying why; a later ingest
+that brings the content folds it. An OpenLineage file dataset is one path read and written by
+many runs over time, so each run's edge moves as soon as its version is found, and the node
+stays (unreachable, with the reason) only while some edge cannot be resolved. Everything here
+is a function of what the store holds (and the files it names), never of which ingest came
+first, and running it twice changes nothing the second time.
 
 Then runs are linked to their commits (`graph.ingest.links`), and to the config versions they
 consumed (`link_run_configs`) or their DVC stage declares (`link_dvc_sources`), whichever of
@@ -36,8 +45,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.attributes import ConfigAttrs, DatasetAttrs, RunAttrs
+from graph.attributes import ConfigAttrs, DataEdgeAttrs, DatasetAttrs, RunAttrs
 from graph.ingest.aliases import add_alias, is_placeholder
+from graph.ingest.openlineage.files import file_dataset_path, openlineage_identity
+from graph.ingest.openlineage.merge import merge_facet_records
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind, Ref, config_ref, dataset_ref
 
@@ -98,8 +109,29 @@ def _work_trees(repos: Iterable[Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _FileUse:
+    """One run's read or write of a file that a source named by its path (an MLflow input, an
+    OpenLineage file dataset): what identity resolution looks the content up for."""
+
+    edge: Edge
+    node: Node  # the node the source minted for the file
+    run: Node | None  # the run at the edge's other end, if stored
+    path: Path | None  # absolute; None when the source names no file the project holds
+    rows: int | None  # the row count the source recorded, which the version found must agree with
+    no_path: str = ""  # why `path` is None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.edge.src, self.edge.dst
+
+    @property
+    def commit(self) -> str | None:
+        return RunAttrs(self.run).git_commit if self.run is not None else None
+
+
 class _Folder:
-    """Folds MLflow and DVC placeholders into the content nodes they name."""
+    """Folds MLflow, DVC and OpenLineage nodes into the content nodes they name."""
 
     def __init__(
         self, store: LineageStore, repos: list[Path], root: Path | None, report: LinkReport
@@ -113,45 +145,56 @@ class _Folder:
         self.moved: list[Edge] = []  # placeholders' edges, their ends moved to the content
         self.folded: dict[str, str] = {}  # placeholder → its one content ref ("" if several)
         self.settled: dict[tuple[str, str, EdgeKind], Edge] = {}  # edges only re-labelled
+        self.unlinked: list[tuple[str, str, EdgeKind]] = []  # moved edges of nodes that stay
+        self.timelines: dict[Path, list[dict[str, Any]]] = {}  # path → what `ingest data` saw
 
     def run(self) -> None:
         datasets = self.store.find(NodeKind.DATASET)
         mlflow = [n for n in datasets if is_placeholder(n)]
         dvc = [n for n in datasets if n.attrs.get("source") == "dvc" and n.attrs.get("md5")]
+        files = [n for n in datasets if file_dataset_path(n) is not None]
         if mlflow:
             self._fold_mlflow(mlflow)
         self._settle_replaced([n for n in datasets if not is_placeholder(n)])
         for node in dvc:
             self._fold_dvc(node)
+        if files:
+            self._fold_openlineage(files)
         self._write()
 
     # -- MLflow inputs ---------------------------------------------------------------------------
 
     def _fold_mlflow(self, placeholders: list[Node]) -> None:
-        edges = self.store.edges_of([n.ref for n in placeholders])
-        runs = {n.ref: n for n in self.store.get_many(sorted({e.dst for e in edges}))}
-        blobs = self._blobs_at_commits(placeholders, edges, runs)
-        digests = self._git_digests(sorted({blob for blob in blobs.values() if blob}))
+        edges, runs = self._edges_and_runs(placeholders)
+        by_ref = {n.ref: n for n in placeholders}
+        reads = [
+            self._use(
+                e,
+                by_ref[e.src],
+                runs,
+                self._mlflow_path(by_ref[e.src]),
+                DatasetAttrs(by_ref[e.src]),
+            )
+            for e in edges
+            if e.kind is EdgeKind.INPUT and e.src in by_ref
+        ]
+        found = self._contents(reads)
         by_node: dict[str, list[Edge]] = {}
         for edge in edges:
             for end in {edge.src, edge.dst}:
                 by_node.setdefault(end, []).append(edge)
         for node in placeholders:
             mine = by_node.get(node.ref, [])
-            reads = [e for e in mine if e.kind is EdgeKind.INPUT and e.src == node.ref]
-            targets: dict[tuple[str, str], tuple[str | None, str]] = {
-                (e.src, e.dst): self._mlflow_content(node, runs.get(e.dst), blobs, digests)
-                for e in reads
-            }
+            targets = {key: found[key] for e in mine if (key := (e.src, e.dst)) in found}
             missing = [how for target, how in targets.values() if target is None]
-            if not reads or missing:
+            if not targets or missing:
                 self._mark_unreachable(node, missing[0] if missing else "no run reads it")
                 continue
-            found = {str(target) for target, _ in targets.values()}
+            contents = {str(target) for target, _ in targets.values()}
             for edge in mine:  # a version chain `ingest data` began from it moves along
-                target, how = targets.get((edge.src, edge.dst)) or (min(found), "")
+                target, how = targets.get((edge.src, edge.dst)) or (min(contents), "")
                 self._move(edge, node, str(target), how)
-            self._fold(node, "mlflow", str(node.attrs.get("digest") or ""), found)
+            self._fold(node, "mlflow", str(node.attrs.get("digest") or ""), contents)
 
     def _settle_replaced(self, datasets: list[Node]) -> None:
         """Input edges MLflow wrote to a placeholder whose ref git or `ingest data` has since
@@ -165,36 +208,107 @@ class _Folder:
                 key = (edge.src, edge.dst, edge.kind)
                 self.settled[key] = Edge(edge.src, edge.dst, edge.kind, attrs, edge.source_time)
 
-    def _mlflow_path(self, node: Node) -> Path | None:
+    def _mlflow_path(self, node: Node) -> Path | str:
         stored = DatasetAttrs(node).path
         if stored is None:
-            return None
-        path = Path(stored)
-        if not path.is_absolute():
-            path = (self.root or Path.cwd()) / path
-        return path
+            return "MLflow gives no local file path for it"
+        return self._absolute(stored)
 
-    def _blobs_at_commits(
-        self, placeholders: list[Node], edges: list[Edge], runs: dict[str, Node]
-    ) -> dict[tuple[str, str], str | None]:
-        """(placeholder ref, run ref) → the blob sha at the input's path in the run's commit."""
+    def _absolute(self, stored: str) -> Path:
+        """A path a source recorded; a relative one is relative to the project root."""
+        path = Path(stored)
+        return path if path.is_absolute() else (self.root or Path.cwd()) / path
+
+    # -- OpenLineage file datasets ---------------------------------------------------------------
+
+    def _fold_openlineage(self, datasets: list[Node]) -> None:
+        """Each run's edge of a file dataset moves to the content it resolves to; the dataset
+        folds away once every edge has moved (see the module docstring)."""
+        edges, runs = self._edges_and_runs(datasets)
+        by_ref = {n.ref: n for n in datasets}
+        paths = {n.ref: self._openlineage_path(n) for n in datasets}
+        by_node: dict[str, list[_FileUse]] = {}
+        for edge in sorted(edges, key=lambda e: (e.src, e.dst, e.kind.value)):
+            if edge.kind not in (EdgeKind.INPUT, EdgeKind.OUTPUT):
+                continue
+            node = by_ref.get(edge.src if edge.kind is EdgeKind.INPUT else edge.dst)
+            if node is not None:
+                use = self._use(edge, node, runs, paths[node.ref], DataEdgeAttrs(edge.attrs))
+                by_node.setdefault(node.ref, []).append(use)
+        found = self._contents([use for mine in by_node.values() for use in mine])
+        for node in datasets:
+            mine = by_node.get(node.ref, [])
+            missing = [found[use.key][1] for use in mine if found[use.key][0] is None]
+            contents = {str(found[use.key][0]) for use in mine if found[use.key][0] is not None}
+            identity = openlineage_identity(node)
+            if mine and not missing:
+                for use in mine:
+                    self._move(use.edge, node, str(found[use.key][0]), found[use.key][1])
+                self._fold(node, "openlineage", identity, contents)
+                continue
+            self._mark_unreachable(node, missing[0] if missing else "no run reads or writes it")
+            for use in mine:
+                target, how = found[use.key]
+                if target is not None:
+                    self._move(use.edge, node, target, how)
+                    self.unlinked.append((use.edge.src, use.edge.dst, use.edge.kind))
+            self._add_aliases("openlineage", identity, contents)
+
+    def _openlineage_path(self, node: Node) -> Path | str:
+        """The file an OpenLineage dataset names, when it is inside the project; else why not."""
+        path = self._absolute(str(file_dataset_path(node)))
+        tops = list(dict.fromkeys(top for top in (self.root, *self.repos) if top is not None))
+        if any(_relative(path, top) is not None for top in tops):
+            return path
+        where = ", ".join(str(top) for top in tops) or "no project folder given"
+        return f"{path} is outside the project ({where}): agentops versions only its files"
+
+    # -- a run's file, to its content ------------------------------------------------------------
+
+    def _edges_and_runs(self, nodes: list[Node]) -> tuple[list[Edge], dict[str, Node]]:
+        """The stored edges of `nodes` and the runs at their other ends."""
+        refs = {n.ref for n in nodes}
+        edges = self.store.edges_of(sorted(refs))
+        others = sorted({end for e in edges for end in (e.src, e.dst) if end not in refs})
+        return edges, {n.ref: n for n in self.store.get_many(others) if n.kind is NodeKind.RUN}
+
+    @staticmethod
+    def _use(
+        edge: Edge,
+        node: Node,
+        runs: dict[str, Node],
+        path: Path | str,
+        counted: DatasetAttrs | DataEdgeAttrs,
+    ) -> _FileUse:
+        """The use `edge` records; `path` is the file or why there is none, `counted` what
+        holds the row count the source saw (an OpenLineage edge's statistics facet, an MLflow
+        placeholder: one per digest)."""
+        run = runs.get(edge.dst if edge.kind is EdgeKind.INPUT else edge.src)
+        if isinstance(path, str):
+            return _FileUse(edge, node, run, None, None, path)
+        return _FileUse(edge, node, run, path, counted.row_count)
+
+    def _contents(self, uses: list[_FileUse]) -> dict[tuple[str, str], tuple[str | None, str]]:
+        """Each use's content ref and how it was matched, or None and why it was not."""
+        blobs = self._blobs_at_commits(uses)
+        digests = self._git_digests(sorted({blob for blob in blobs.values() if blob}))
+        return {use.key: self._content(use, blobs, digests) for use in uses}
+
+    def _blobs_at_commits(self, uses: list[_FileUse]) -> dict[tuple[str, str], str]:
+        """(dataset ref, run ref) → the blob sha at a read file's path in the run's commit."""
         from graph.ingest.dvc.history import object_ids
 
-        by_ref = {n.ref: n for n in placeholders}
         wanted: dict[tuple[str, str], list[tuple[Path, str]]] = {}
-        for edge in edges:
-            node, run = by_ref.get(edge.src), runs.get(edge.dst)
-            commit = RunAttrs(run).git_commit if run is not None else None
-            path = self._mlflow_path(node) if node is not None else None
-            if edge.kind is not EdgeKind.INPUT or not commit or path is None:
+        for use in uses:
+            if use.edge.kind is not EdgeKind.INPUT or not use.commit or use.path is None:
                 continue
             specs = []
             for repo in self.repos:
-                relative = _relative(path, repo)
+                relative = _relative(use.path, repo)
                 if relative is not None:
-                    specs.append((repo, f"{commit}:{relative}"))
-            wanted[(edge.src, edge.dst)] = specs
-        found: dict[tuple[str, str], str | None] = {}
+                    specs.append((repo, f"{use.commit}:{relative}"))
+            wanted[use.key] = specs
+        found: dict[tuple[str, str], str] = {}
         for repo in self.repos:
             asked = sorted({spec for specs in wanted.values() for r, spec in specs if r == repo})
             ids = object_ids(repo, asked) if asked else {}
@@ -208,22 +322,23 @@ class _Folder:
         state = self.store.get_state(GIT_STATE, [f"blob:{sha}" for sha in blobs])
         return {key.removeprefix("blob:"): str(value) for key, value in state.items()}
 
-    def _mlflow_content(
-        self,
-        node: Node,
-        run: Node | None,
-        blobs: dict[tuple[str, str], str | None],
-        digests: dict[str, str],
+    def _content(
+        self, use: _FileUse, blobs: dict[tuple[str, str], str], digests: dict[str, str]
     ) -> tuple[str | None, str]:
-        """(the content ref a run's input resolves to, how), or (None, why it does not)."""
-        path = self._mlflow_path(node)
+        """(the content ref a run's use of a file resolves to, how), or (None, why it does
+        not): a read is the blob in the run's commit, else the version there when the run
+        started; a write is the version the run left there."""
+        path, run, commit = use.path, use.run, use.commit
         if path is None:
-            return None, "MLflow gives no local file path for it"
+            return None, use.no_path
         if run is None:
             return None, "its run is not in the graph"
-        commit = RunAttrs(run).git_commit
-        blob = blobs.get((node.ref, run.ref)) if commit else None
-        if blob is not None:
+        if RunAttrs(run).is_job:
+            return None, "a job's static lineage (no run), so no version of the file"
+        if use.edge.kind is EdgeKind.OUTPUT:
+            return self._version_written(use, run, path)
+        blob = blobs.get(use.key) if commit else None
+        if commit and blob is not None:
             digest = digests.get(blob)
             relative = next(
                 (r for repo in self.repos if (r := _relative(path, repo)) is not None), None
@@ -233,7 +348,7 @@ class _Folder:
                 if self._node(ref) is not None:
                     return ref, "git"
             return None, f"git blob {blob[:12]} at {commit[:12]} is not versioned: run ingest git"
-        by_time = self._version_at_start(node, run, path)
+        by_time = self._version_at_start(use, run, path)
         if by_time is not None:
             return by_time, "path+time"
         if not commit:
@@ -242,14 +357,36 @@ class _Folder:
             return None, f"no git repository holds commit {commit[:12]}"
         return None, f"{path.name} is not in git at commit {commit[:12]}"
 
-    def _version_at_start(self, node: Node, run: Node, path: Path) -> str | None:
-        from graph.ingest.data import path_timeline, version_read_at
+    def _version_at_start(self, use: _FileUse, run: Node, path: Path) -> str | None:
+        from graph.ingest.data import version_read_at
 
         if run.source_time is None:
             return None
-        timeline = path_timeline(self.store, path)
-        ref = version_read_at(timeline, run.source_time, DatasetAttrs(node).row_count)
+        ref = version_read_at(self._timeline(path), run.source_time, use.rows)
         return ref if ref is not None and self._node(ref) is not None else None
+
+    def _version_written(self, use: _FileUse, run: Node, path: Path) -> tuple[str | None, str]:
+        from graph.ingest.data import version_written_between
+
+        started, ended = RunAttrs(run).started_at or run.source_time, RunAttrs(run).ended_at
+        if started is None or ended is None:
+            return None, "its run has not ended: what it writes there is not final yet"
+        ref = version_written_between(self._timeline(path), started, ended, use.rows)
+        if ref is not None and self._node(ref) is not None:
+            return ref, "path+time"
+        return (
+            None,
+            f"ingest data never saw what the run wrote to {path.name}: ingest it after a run",
+        )
+
+    def _timeline(self, path: Path) -> list[dict[str, Any]]:
+        """The versions `ingest data` saw at `path`, read once per pass: many runs read one
+        file."""
+        from graph.ingest.data import path_timeline
+
+        if path not in self.timelines:
+            self.timelines[path] = path_timeline(self.store, path)
+        return self.timelines[path]
 
     # -- DVC outputs -----------------------------------------------------------------------------
 
@@ -294,6 +431,7 @@ class _Folder:
         result = ingest_datasets(
             self.store, [file], name=None if name == default_name(file) else name, root=self.root
         )
+        self.timelines.clear()  # a version more at that path
         ref = result.datasets[0].ref
         if result.datasets[0].status == "new":
             self.report.ingested.append(ref)
@@ -337,33 +475,44 @@ class _Folder:
         self.moved.append(Edge(src, dst, edge.kind, attrs, edge.source_time))
 
     def _fold(self, placeholder: Node, alias: str, digest: str, targets: set[str]) -> None:
-        for ref in sorted(targets):
-            node = self._node(ref)
-            if node is not None:
-                add_alias(node, alias, digest)
+        self._add_aliases(alias, digest, targets)
         self.nodes.pop(placeholder.ref, None)
         self.folded[placeholder.ref] = sorted(targets)[0] if len(targets) == 1 else ""
         self.report.folded.append(placeholder.ref)
 
+    def _add_aliases(self, alias: str, name: str, targets: set[str]) -> None:
+        """Record `name` as another name (`aliases[alias]`) of each content node in `targets`."""
+        for ref in sorted(targets):
+            node = self._node(ref)
+            if node is not None:
+                add_alias(node, alias, name)
+
     def _write(self) -> None:
         """One transaction: changed nodes, moved edges (merged with any edge already between
-        the same ends: the content's own attributes win, MLflow's role is kept), and the
-        folded placeholders deleted."""
+        the same ends: the content's own attributes win, MLflow's role is kept, OpenLineage
+        facets are each the latest event's), the moved edges of nodes that stay unlinked, and
+        the folded placeholders deleted."""
         edges = dict(self.settled)
+        moved = []
         for edge in self.moved:
             src, dst = self.folded.get(edge.src, edge.src), self.folded.get(edge.dst, edge.dst)
-            if not src or not dst or src == dst:
-                continue  # an edge between placeholders folded into one node, or into many
+            if src and dst and src != dst:  # else between placeholders folded into one, or many
+                moved.append((src, dst, edge))
+        ends = sorted({end for src, dst, _ in moved for end in (src, dst)})
+        stored = {(e.src, e.dst, e.kind): e for e in self.store.edges_of(ends)} if ends else {}
+        for src, dst, edge in moved:
             key = (src, dst, edge.kind)
-            existing = edges.get(key) or next(
-                (e for e in self.store.edges_of([src]) if (e.src, e.dst, e.kind) == key), None
-            )
+            existing = edges.get(key) or stored.get(key)
             attrs = {**edge.attrs, **(existing.attrs if existing else {})}
+            if existing and "facet_times" in edge.attrs:  # each facet from its latest event
+                attrs = merge_facet_records(attrs, edge.attrs)
             times = [t for t in (edge.source_time, existing.source_time if existing else None) if t]
             edges[key] = Edge(src, dst, edge.kind, attrs, min(times) if times else None)
         nodes = [n for n in self.nodes.values() if self.loaded.get(n.ref) != n.attrs]
-        if nodes or edges or self.folded:
-            self.store.upsert(nodes, edges.values(), delete=sorted(self.folded))
+        if nodes or edges or self.folded or self.unlinked:
+            self.store.upsert(
+                nodes, edges.values(), delete=sorted(self.folded), unlink=self.unlinked
+            )
 
     def _mark_unreachable(self, node: Node, reason: str) -> None:
         self.report.unreachable[node.ref] = reason

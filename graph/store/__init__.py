@@ -139,16 +139,19 @@ class LineageStore:
         edges: Iterable[Edge] = (),
         batch_size: int = BATCH_SIZE,
         delete: Sequence[str] = (),
+        unlink: Sequence[tuple[str, str, EdgeKind]] = (),
     ) -> UpsertResult:
-        """Insert or update nodes, then edges, then delete the nodes named in `delete` with every
-        edge touching them, in one transaction.
+        """Insert or update nodes, then edges, then delete the edges named in `unlink` (src, dst,
+        kind) and the nodes named in `delete` with every edge touching them, in one transaction.
 
         An edge whose endpoints are neither in `nodes` nor already stored is an error, and the
         whole call is rolled back. An existing node keeps its `first_seen`; its attributes and
         source time are replaced by the new ones. `delete` is for identity resolution only
         (`graph.ingest.link`: a node found to be another name of a stored one is folded into
-        it); nothing else ever removes a node. A record the store cannot hold (see
-        `graph.store.records`) is left out with the edges touching it, and named in `rejected`.
+        it), and so is `unlink` (one run's edge of a node that names several contents moves to
+        the content it resolved to); nothing else ever removes a node or an edge. A record the
+        store cannot hold (see `graph.store.records`) is left out with the edges touching it,
+        and named in `rejected`.
         """
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -175,6 +178,8 @@ class LineageStore:
                     _resolve_endpoints(conn, batch, ids)
                     sql.executemany(conn, edge_stmt, [_edge_params(e, ids, now) for e in batch])
                     edge_count += len(batch)
+                if unlink:
+                    _delete_edges(conn, list(unlink))
                 if delete:
                     _delete_nodes(conn, list(delete))
         except SQLAlchemyError as exc:
@@ -507,6 +512,26 @@ def _delete_nodes(conn: Connection, refs: list[str]) -> None:
         if ids:
             conn.execute(delete(edges).where(or_(edges.c.src_id.in_(ids), edges.c.dst_id.in_(ids))))
             conn.execute(delete(nodes).where(nodes.c.id.in_(ids)))
+
+
+def _delete_edges(conn: Connection, keys: list[tuple[str, str, EdgeKind]]) -> None:
+    from sqlalchemy import and_, delete
+
+    from graph.store.tables import EdgeRow
+
+    edges = EdgeRow.__table__
+    ids = dict(_node_ids(conn, sorted({ref for src, dst, _ in keys for ref in (src, dst)})))
+    for src, dst, kind in sorted(keys):
+        if src in ids and dst in ids:
+            conn.execute(
+                delete(edges).where(
+                    and_(
+                        edges.c.src_id == ids[src],
+                        edges.c.dst_id == ids[dst],
+                        edges.c.kind == kind.value,
+                    )
+                )
+            )
 
 
 def _edge_params(edge: Edge, ids: dict[str, int], now: int) -> dict[str, Any]:

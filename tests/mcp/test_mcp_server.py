@@ -26,6 +26,12 @@ from tests.mcp.serving import (
 )
 
 
+def truth_decoys(project: BuiltProject) -> list[str]:
+    import json
+
+    return json.loads(project.ground_truth_path.read_text())["decoys"]
+
+
 async def check_the_done_list(session: Any, project: BuiltProject) -> None:
     """What issue 19 asks of either transport, in one session (each spawn costs a second)."""
     # Every registry tool, as it is, and marked read-only.
@@ -50,6 +56,14 @@ async def check_the_done_list(session: Any, project: BuiltProject) -> None:
     assert "verdict cause-found" in summary
     assert fenced.startswith('<untrusted-data source="tool:why bad=')
     assert top["ref"] in fenced
+    # … with the same evidence the CLI shows: why it ranks there, the lines the commit changed
+    # (the server knows the project's repository), and what was ruled out with the reason.
+    assert top["details"]["why_ranked"].startswith("#1: ")
+    changed = [line for hunk in top["details"]["hunks"] for line in hunk["lines"]]
+    assert any(line.startswith("+") for line in changed)
+    ruled_out = result.structured_content["ruled_out"]
+    assert ruled_out and all(set(change) == {"ref", "kind", "reason"} for change in ruled_out)
+    assert {change["ref"] for change in ruled_out} <= set(truth_decoys(project))
 
     # A bad ref: an error result with the CLI's message; a bad type too; the server goes on.
     bad = await session.call_tool("why", {"bad": "recsys/999"})

@@ -27,7 +27,9 @@ async def test_the_suspects_panel_shows_the_team_runbooks(chat_project: ChatProj
         [cause, *_] = panel.query_one(SuspectsTable).suspects
         assert cause["ref"] == chat_project.cause and cause["card"] == CARD
         assert cause["remediation"] == [TEAM_RUNBOOK]
-        assert f"runbooks: {TEAM_RUNBOOK}" in str(panel.query_one(".evidence", Static).render())
+        shown = str(panel.query_one(".evidence", Static).render())
+        assert f"runbooks: {TEAM_RUNBOOK}" in shown
+        assert "why here: #1: score" in shown  # the typed evidence the analysis attached
 
 
 async def test_a_question_computes_its_root_cause_report_once(

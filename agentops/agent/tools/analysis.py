@@ -18,6 +18,9 @@ MAX_EVIDENCE = 5
 
 
 def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, Any]:
+    """The report's JSON, trimmed for a model: each suspect's evidence capped, empty fields and
+    empty details dropped, and the ruled-out changes as ref, kind and reason only (their
+    evidence is why they cannot matter, which the reason already says)."""
     bad_ref = context.resolve(bad)
     good_ref = context.resolve(good) if good else None
     report = context.project.explain(bad_ref, good_ref, as_of=context.as_of)
@@ -30,10 +33,19 @@ def why(context: ToolContext, bad: str, good: str | None = None) -> dict[str, An
             if len(evidence) > MAX_EVIDENCE
             else []
         )
+        if isinstance(suspect.get("details"), dict):
+            suspect["details"] = _without_empty(suspect["details"])
     data["suspects"] = [_without_empty(s) for s in suspects[:MAX_SUSPECTS]]
     if len(suspects) > MAX_SUSPECTS:
         data["suspects_not_shown"] = len(suspects) - MAX_SUSPECTS
+    data["ruled_out"] = [_ruled_out(change) for change in data.get("ruled_out") or []]
     return data
+
+
+def _ruled_out(change: dict[str, Any]) -> dict[str, Any]:
+    relevance = change.get("relevance") or {}
+    reason = relevance.get("reason") or change.get("summary")
+    return {"ref": change.get("ref"), "kind": change.get("kind"), "reason": reason}
 
 
 def _without_empty(record: dict[str, Any]) -> dict[str, Any]:

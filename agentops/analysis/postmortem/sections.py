@@ -6,7 +6,7 @@ quoted prose through `Facts.clean`, which withholds people's names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentops.analysis.postmortem.actions import action_items
 from agentops.analysis.postmortem.facts import (
@@ -19,11 +19,14 @@ from agentops.analysis.postmortem.facts import (
     symptom_of,
     utc_text,
 )
-from agentops.analysis.postmortem.markdown import code, inline, quote, table
+from agentops.analysis.postmortem.markdown import code, fenced, inline, quote, table
 from agentops.analysis.postmortem.supporting import commands, suspects_table
 from agentops.analysis.postmortem.timeline import to_time
 from agentops.analysis.rootcause.report import NO_LINEAGE_CAUSE
 from graph.attributes import RunAttrs
+
+if TYPE_CHECKING:
+    from agentops.analysis.rootcause.report import Suspect
 
 FILL_IN = "_(to fill in)_"
 OTHER_SUSPECTS = 5
@@ -149,6 +152,7 @@ def _root_causes(facts: Facts) -> list[str]:
             lines.append("- **Evidence:**")
             lines += [f"  - {inline(facts.clean(item), 400)}" for item in cause.evidence]
         lines.append("")
+    lines += _top_hunks(facts, report.suspects[:1])
     others = [s for s in report.suspects if not s.is_cause][:OTHER_SUSPECTS]
     if others:
         lines += ["Other changes in the window, checked and not found to explain it:", ""]
@@ -157,7 +161,30 @@ def _root_causes(facts: Facts) -> list[str]:
             f"{inline(facts.clean(s.summary))}"
             for s in others
         ]
+        lines.append("")
+    if report.ruled_out:
+        lines += ["Ruled out: changes in the window that cannot reach the model:", ""]
+        lines += [
+            f"- {code(s.ref)} ({inline(s.kind)}): "
+            f"{inline(facts.clean(s.relevance.reason if s.relevance else s.summary), 400)}"
+            for s in report.ruled_out
+        ]
     return lines
+
+
+def _top_hunks(facts: Facts, top: list[Suspect]) -> list[str]:
+    """The lines the top suspect changed, as a diff block (names of people withheld); the
+    author is never shown: the postmortem is blameless."""
+    details = top[0].details if top else None
+    if details is None or not details.hunks:
+        return []
+    body = "\n".join(
+        facts.clean(line)
+        for hunk in details.hunks
+        for line in (f"--- {hunk.path}", hunk.header, *hunk.lines)
+    )
+    heading = f"Lines {code(top[0].ref)} changed (from the repository):"
+    return [heading, "", fenced(body, "diff"), ""]
 
 
 def _trigger(facts: Facts) -> list[str]:

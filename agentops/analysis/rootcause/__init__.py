@@ -12,6 +12,8 @@ training are demoted, because nothing in training measurably made the model wors
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +27,25 @@ from agentops.analysis.rootcause.baseline import (
     load_version,
     load_versions,
 )
-from agentops.analysis.rootcause.data_changes import compare_datasets
+from agentops.analysis.rootcause.data_changes import (
+    LEARNED_FROM,
+    compare_datasets,
+    data_role,
+    freshness_of,
+    pair_versions,
+)
+from agentops.analysis.rootcause.detectors import prior_of
+from agentops.analysis.rootcause.detectors.config import SERVING_PATH, leaf
+from agentops.analysis.rootcause.evidence import (
+    NAMED_AS_STRONGEST,
+    WITHIN_NOISE,
+    attach_evidence,
+)
 from agentops.analysis.rootcause.relevance import (
+    ReachEvidence,
     dev_group_reason,
     dev_manifest_reason,
+    pipeline_output_reason,
     unreachable_reason,
 )
 from agentops.analysis.rootcause.report import (
@@ -40,24 +57,26 @@ from agentops.analysis.rootcause.report import (
 )
 from agentops.analysis.rootcause.scoring import (
     CAUSE_SCORE,
-    SERVING_PATH,
+    UNREAD_CLASSES,
+    apply_priors,
     commit_suspect,
     config_suspect,
     data_suspect,
     dependency_suspect,
-    leaf,
+    promotion_suspect,
     ruled_out,
 )
 from agentops.errors import UsageError
 from agentops.redact import redact_text
-from graph.attributes import IncidentAttrs
+from graph.attributes import DataEdgeAttrs, DatasetAttrs, IncidentAttrs
 from graph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
-    from graph.code_diff import CodeDiff
+    from graph.code_diff import CodeDiff, CommitChange
     from graph.diff import LineageDiff
     from graph.model import Node
     from graph.store import LineageStore
+    from graph.version_lineage import DatasetInput
     from knowledge.library import KnowledgeLibrary
 
 NOISE_FLOOR = 0.03  # below a 3% move, a metric change is never called a regression
@@ -107,13 +126,16 @@ def explain(
     as_of: datetime | None = None,
     library: KnowledgeLibrary | None = None,
     repo: Path | None = None,
+    entry_points: Sequence[str] = (),
 ) -> RootCauseReport:
     """Rank the changes between GOOD (given or found) and BAD as suspects, with a verdict.
 
     `library` holds the failure-mode cards (their priors and remediation): the project's, with
     the team's cards; the built-in ones when omitted. `repo` is the git repository the commits
     came from: with it, a commit whose code edits keep behaviour (docstrings, comments,
-    formatting, renamed locals) is ruled out instead of scored as a code change.
+    formatting, renamed locals) is ruled out instead of scored as a code change, and so is code
+    off the import path of the run's entry points (`entry_points`: agentops.toml's declared
+    ones, beside mlflow.source.name and the pipeline's commands) and a config nothing reads.
     """
     from graph.diff import diff
 
@@ -158,13 +180,20 @@ def explain(
     if as_of is not None:
         notes.append(f"as of {as_of.isoformat()}: versions registered after it were left out")
     changes = diff(store, good_version.ref, bad_version.ref)
-    suspects = _suspects(store, changes, good_version, bad_version, notes, repo)
+    reach = ReachEvidence(
+        good_version,
+        bad_version,
+        repo,
+        changes.code.commit_b.removeprefix("commit:") if changes.code else None,
+        entry_points,
+    )
+    suspects = _suspects(store, changes, good_version, bad_version, notes, repo, library, reach)
     moved = _apply_noise(versions, suspects, symptom, good_version, bad_version, notes)
     if moved:
         _name_the_strongest(suspects, moved)
     ranked = _rank([s for s in suspects if s.reaches_model], library)
     verdict = CAUSE_FOUND if any(s.is_cause for s in ranked) else NO_LINEAGE_CAUSE
-    return RootCauseReport(
+    report = RootCauseReport(
         model_ref,
         good_version.ref,
         verdict,
@@ -176,6 +205,8 @@ def explain(
         notes,
         ruled_out=_rank([s for s in suspects if not s.reaches_model], library),
     )
+    attach_evidence(store, report, library, repo)
+    return report
 
 
 def _ref(node: Any) -> str | None:
@@ -189,23 +220,34 @@ def _suspects(
     bad: Version,
     notes: list[str],
     repo: Path | None,
+    library: KnowledgeLibrary,
+    reach: ReachEvidence | None = None,
 ) -> list[Suspect]:
-    """Every item of the lineage diff from GOOD to BAD, scored."""
+    """Every item of the lineage diff from GOOD to BAD, scored with the library's priors."""
     suspects: list[Suspect] = []
-    older = _is_older(bad, good)
-    if older:
-        suspects.append(_promotion_suspect(good, bad))
-    data = _data_suspects(store, changes, good, bad)
+    promotion = promotion_suspect(good, bad)
+    if promotion is not None:
+        suspects.append(promotion)
+    data, paths = _data_suspects(store, changes, good, bad)
+    code: list[Suspect] = []
+    outputs: dict[str, set[str]] = {}
     if changes.code is None:
         notes.append(f"no code comparison: {changes.code_error}")
     else:
-        kept = _behaviour_kept(changes.code, repo, notes)
-        suspects += _code_suspects(
-            changes.code, _row_drop(good, bad, data), _training_values(bad), kept
+        kept = _behaviour_kept(changes.code, repo, notes, reach)
+        outputs = _pipeline_outputs(changes.code, repo)
+        code = _code_suspects(
+            changes.code, _row_drop(good, bad, data), _training_values(bad), kept, reach, outputs
         )
+        if reach is not None:
+            notes += reach.notes
+    suspects += code
     suspects += data
     suspects += _param_suspects(changes, suspects)
-    if older:
+    apply_priors(suspects, library)
+    if changes.code is not None:
+        _explain_derived_data(data, paths, code, changes.code, outputs)
+    if promotion is not None:
         for suspect in suspects[1:]:
             suspect.score *= 0.4
             suspect.evidence.append(
@@ -214,40 +256,17 @@ def _suspects(
     return _merge(suspects)
 
 
-def _is_older(bad: Version, good: Version) -> bool:
-    """BAD was trained before GOOD: promoting it went back in time."""
-    if bad.trained_at and good.trained_at and bad.trained_at != good.trained_at:
-        return bad.trained_at < good.trained_at
-    return bad.number < good.number
-
-
-def _promotion_suspect(good: Version, bad: Version) -> Suspect:
-    evidence = [
-        f"{bad.ref} was trained {bad.trained_at:%Y-%m-%d} — before {good.ref} "
-        f"({good.trained_at:%Y-%m-%d}), which it replaced"
-        if bad.trained_at and good.trained_at
-        else f"{bad.ref} is an older version than {good.ref}, which it replaced"
-    ]
-    tags = bad.attrs.tags
-    if tags.get("promoted_at"):
-        evidence.append(f"promoted at {tags['promoted_at']}")
-    if bad.run is not None and bad.run.attrs.get("run_name"):
-        evidence.append(f"its run: {bad.run.attrs['run_name']}")
-    return Suspect(
-        bad.ref,
-        "alias",
-        f"an older version was promoted: {bad.ref}",
-        0.95,
-        "wrong-model-promoted",
-        evidence,
-        previous=good.ref,
-        related=[d.ref for d in bad.deployments],
-    )
-
-
-def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict[str, bool]:
-    """Which commits' code edits keep behaviour, read from the repository (empty without one)."""
+def _behaviour_kept(
+    diff: CodeDiff, repo: Path | None, notes: list[str], reach: ReachEvidence | None = None
+) -> dict[str, bool]:
+    """Which commits' code edits keep behaviour, read from the repository (empty without one);
+    code off the entry points' import path is not asked about, whatever it does."""
     code = {c.sha: c.files.get("code", []) for c in diff.commits if c.files.get("code")}
+    if reach is not None:
+        for sha, paths in list(code.items()):
+            off_path = reach.off_path(paths)
+            code[sha] = [path for path in paths if path not in off_path]
+        code = {sha: paths for sha, paths in code.items() if paths}
     if repo is None or not code:
         return {}
     from graph.errors import GraphError
@@ -260,16 +279,31 @@ def _behaviour_kept(diff: CodeDiff, repo: Path | None, notes: list[str]) -> dict
         return {}
 
 
+def _pipeline_outputs(diff: CodeDiff, repo: Path | None) -> dict[str, set[str]]:
+    """The files the bad side's DVC pipelines write, with what each is made from (empty
+    without a repository)."""
+    if repo is None:
+        return {}
+    from graph.errors import GraphError
+    from graph.ingest.dvc import pipeline_outputs
+
+    try:
+        return pipeline_outputs(repo, diff.commit_b.removeprefix("commit:"))
+    except GraphError:
+        return {}
+
+
 def _code_suspects(
     diff: CodeDiff,
     row_drop: float | None,
     training_values: dict[str, Any],
     behaviour_kept: dict[str, bool],
+    reach: ReachEvidence | None = None,
+    outputs: Collection[str] = frozenset(),
 ) -> list[Suspect]:
     suspects = [
-        commit_suspect(
-            c.sha, c.subject, _reachable(c.files), row_drop, behaviour_kept.get(c.sha, False)
-        )
+        _tooling_only(c.sha, c.subject, c.files)
+        or _commit_suspect(c, row_drop, behaviour_kept.get(c.sha, False), reach)
         for c in diff.commits
         if not c.merge
     ]
@@ -277,12 +311,15 @@ def _code_suspects(
         if config.manifest or config.new is None:
             continue
         keys = [k.to_json() for k in config.keys]
-        reason = unreachable_reason(config.path)
+        reason = unreachable_reason(config.path) or pipeline_output_reason(config.path, outputs)
+        use = reach.config(config.path, [k["key"] for k in keys]) if reach and not reason else None
+        reason = reason or (use.reason if use else None)
         if reason:
             changed = [f"{config.path}: {k['key']}" for k in keys]
             suspects.append(ruled_out(config.new, "config", config.path, reason, changed))
             continue
         suspect = config_suspect(config.path, config.new, config.old, keys, training_values)
+        suspect.evidence += [f"read: {item}" for item in (use.evidence if use else ())]
         suspect.related = [c.sha for c in diff.commits if _touches(c.files, config.path)][:1]
         suspect.related = [f"commit:{sha}" for sha in suspect.related]
         suspects.append(suspect)
@@ -293,9 +330,13 @@ def _code_suspects(
         commits = [c.sha for c in diff.commits if _touches(c.files, manifest)]
         manifest_ref = next((c.new for c in diff.configs if c.path == manifest), None)
         runtime = [c for c in changes if not dev_group_reason(c["package"])]
+        judged = {c["package"]: reach.package(manifest, c["package"]) for c in runtime if reach}
+        installed = [c for c in runtime if _installed(judged.get(c["package"]))]
         reason = dev_manifest_reason(manifest) or (
             None if runtime else dev_group_reason(changes[0]["package"])
         )
+        if not reason and runtime and not installed:
+            reason = "; ".join(judgement[1] for judgement in judged.values() if judgement)
         if reason and manifest_ref:
             moved = [
                 f"{c['package']} {c.get('old') or '∅'} → {c.get('new') or '∅'}" for c in changes
@@ -303,8 +344,51 @@ def _code_suspects(
             suspects.append(ruled_out(manifest_ref, "dependency", manifest, reason, moved))
             continue
         commit = commits[0] if commits else None
-        suspects.append(dependency_suspect(commit, manifest_ref, runtime or changes))
+        suspect = dependency_suspect(commit, manifest_ref, installed or changes)
+        suspect.evidence += [judgement[1] for judgement in judged.values() if judgement]
+        suspects.append(suspect)
     return suspects
+
+
+def _installed(judgement: tuple[bool, str] | None) -> bool:
+    """A package reaches the model unless the model's logged environment says it does not."""
+    return judgement is None or judgement[0]
+
+
+def _commit_suspect(
+    commit: CommitChange, row_drop: float | None, kept: bool, reach: ReachEvidence | None
+) -> Suspect:
+    """A commit judged on the code that can reach the model: code only tooling runs is set
+    aside, and so is Python no entry point imports (a commit with nothing else is ruled out)."""
+    files = _reachable(commit.files)
+    code = files.get("code", [])
+    off_path = reach.off_path(code) if reach else {}
+    if off_path:
+        files["code"] = [path for path in code if path not in off_path]
+        others = {cls for cls, paths in files.items() if paths}
+        if others <= UNREAD_CLASSES:
+            evidence = [f"code: {', '.join(sorted(off_path))}", f"message: {commit.subject!r}"]
+            reason = "; ".join(off_path.values())
+            what = f"commit {commit.subject!r}"
+            return ruled_out(f"commit:{commit.sha}", "code", what, reason, evidence)
+    suspect = commit_suspect(commit.sha, commit.subject, files, row_drop, kept)
+    if reach is not None and suspect.reaches_model:
+        suspect.evidence += reach.import_chains(files.get("code", []))
+    suspect.evidence += list(off_path.values())
+    return suspect
+
+
+def _tooling_only(sha: str, subject: str, files: dict[str, list[str]]) -> Suspect | None:
+    """A commit whose every file is tooling (CI workflows, linters, …) or a development-only
+    manifest, whatever class it was filed under: ruled out, with each file's reason."""
+    paths = [p for ps in files.values() for p in ps]
+    reasons = [unreachable_reason(p) or dev_manifest_reason(p) for p in paths]
+    if not paths or not all(reasons):
+        return None
+    evidence = [f"{cls}: {', '.join(sorted(ps))}" for cls, ps in sorted(files.items()) if ps]
+    return ruled_out(
+        f"commit:{sha}", "code", f"commit {subject!r}", "; ".join(dict.fromkeys(reasons)), evidence
+    )
 
 
 def _reachable(files: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -324,25 +408,107 @@ def _training_values(bad: Version) -> dict[str, Any]:
     return {leaf(k): v for k, v in bad.params.items() if not SERVING_PATH.search(k)}
 
 
+def _explain_derived_data(
+    data: list[Suspect],
+    paths: dict[str, str],
+    code: list[Suspect],
+    diff: CodeDiff,
+    outputs: dict[str, set[str]],
+) -> None:
+    """A dataset a pipeline stage writes changes when the stage's code, params or
+    dependencies change: when a commit of the window touched one of them, the data's change is
+    that commit's consequence (its evidence), not a cause of its own (DVC's dvc.lock names
+    each out's deps)."""
+    by_commit = {f"commit:{c.sha}": c for c in diff.commits if not c.merge}
+    for suspect in data:
+        sources = outputs.get(paths.get(suspect.ref, ""))
+        if not sources:
+            continue
+        writers = [
+            s
+            for s in code
+            if s.ref in by_commit
+            and s.reaches_model
+            and any(p in sources for ps in by_commit[s.ref].files.values() for p in ps)
+        ]
+        if not writers:
+            continue
+        writer = max(writers, key=lambda s: s.score)
+        path = paths[suspect.ref]
+        writer.evidence += [
+            f"{path} (written by a stage that runs it) changed: {e}" for e in suspect.evidence[:3]
+        ]
+        writer.score = max(writer.score, suspect.score)
+        suspect.score *= 0.5
+        suspect.evidence.append(
+            f"{path} is written by a DVC stage whose inputs {writer.ref} changed: "
+            "a consequence of that change"
+        )
+
+
 def _data_suspects(
     store: LineageStore, changes: LineageDiff, good: Version, bad: Version
-) -> list[Suspect]:
-    """Each dataset whose version differs upstream, judged with how the bad run used it
-    (else how the good run did)."""
+) -> tuple[list[Suspect], dict[str, str]]:
+    """Each dataset whose version differs upstream, its versions paired by the role the runs
+    gave them and their path, then content (`pair_versions`), judged with that role; and the
+    training data both runs read when it did not move forward while the evaluation data did.
+    With them, each suspect's file path where its dataset names one."""
     datasets = changes.version_changes(NodeKind.DATASET)
-    read: dict[str, Node] = {use.dataset.ref: use.dataset for use in (*good.inputs, *bad.inputs)}
+    uses = (*good.inputs, *bad.inputs)
+    read: dict[str, Node] = {use.dataset.ref: use.dataset for use in uses}
     missing = sorted({ref for c in datasets for ref in (*c.a_refs, *c.b_refs)} - read.keys())
     if missing:  # upstream of the runs' inputs: read here, with their profiles
         read.update((node.ref, node) for node in store.get_many(missing))
-    contexts = {use.dataset.name: use.context for use in good.inputs}
-    contexts.update((use.dataset.name, use.context) for use in bad.inputs)
-    suspects = []
+    roles = {use.dataset.ref: _role_of(use) for use in uses}
+    freshness = freshness_of(
+        [(roles[use.dataset.ref], use.dataset) for use in good.inputs],
+        [(roles[use.dataset.ref], use.dataset) for use in bad.inputs],
+    )
+    suspects: list[Suspect] = []
+    paths: dict[str, str] = {}
     for change in datasets:
-        old = read.get(change.a_refs[-1]) if change.a_refs else None
-        new = read.get(change.b_refs[-1]) if change.b_refs else None
-        context = contexts.get(change.name, "")
-        suspects.append(data_suspect(compare_datasets(change.name, old, new, context)))
-    return suspects
+        old = [read[ref] for ref in change.a_refs if ref in read]
+        new = [read[ref] for ref in change.b_refs if ref in read]
+        pairs = pair_versions(old, new, roles)
+        paired = any(before and after for before, after in pairs)
+        for before, after in pairs:
+            node = after or before
+            if node is None:
+                continue
+            said = [roles[n.ref] for n in (after, before) if n is not None and n.ref in roles]
+            if paired and not said and (before is None or after is None):
+                continue  # an upstream version left over once its group paired
+            role = said[0] if said else data_role(node.name, DatasetAttrs(node).path, None, None)
+            if role == "example":
+                suspects.append(_example_ruled_out(node))
+                continue
+            compared = compare_datasets(change.name, before, after, role, freshness)
+            suspects.append(data_suspect(compared))
+            if path := DatasetAttrs(node).path:
+                paths[suspects[-1].ref] = path
+    if freshness.training_lags:
+        both = {use.dataset.ref for use in good.inputs} & {use.dataset.ref for use in bad.inputs}
+        for use in bad.inputs:
+            role = roles[use.dataset.ref]
+            if use.dataset.ref in both and role in LEARNED_FROM:
+                same = compare_datasets(use.dataset.name, use.dataset, use.dataset, role, freshness)
+                if same.lags_evaluation:  # data with no time columns says nothing of time
+                    suspects.append(data_suspect(same))
+    return suspects, paths
+
+
+def _role_of(use: DatasetInput) -> str:
+    """How the run used a dataset: the edge's role or context, else its name or path."""
+    edge = DataEdgeAttrs(use.attrs)
+    return data_role(use.dataset.name, DatasetAttrs(use.dataset).path, edge.role, edge.context)
+
+
+def _example_ruled_out(node: Node) -> Suspect:
+    reason = (
+        "an input example is the sample logged beside the model for its signature: training "
+        "and evaluation never read it"
+    )
+    return ruled_out(node.ref, "data-rows", f"input example {node.name}", reason, [])
 
 
 def _metric(version: Version, words: tuple[str, ...]) -> float | None:
@@ -355,7 +521,7 @@ def _metric(version: Version, words: tuple[str, ...]) -> float | None:
 
 def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
     """How much the run's own row count fell, when no input dataset shrank to explain it."""
-    if any(s.kind == "data-rows" and s.score >= CAUSE_SCORE for s in data):
+    if any(f.detector == "join-bug" for s in data for f in s.findings):
         return None
     before, after = _metric(good, ROW_METRIC_WORDS), _metric(bad, ROW_METRIC_WORDS)
     if not before or after is None:
@@ -456,7 +622,7 @@ def _apply_noise(
     for suspect in suspects:
         if suspect.kind not in EXEMPT_FROM_NOISE:
             suspect.score *= 0.5
-            suspect.evidence.append(f"the offline metric moved only {change:+.1%} (within noise)")
+            suspect.evidence.append(f"the offline metric moved only {change:+.1%} {WITHIN_NOISE}")
     return None
 
 
@@ -472,8 +638,8 @@ def _name_the_strongest(suspects: list[Suspect], change: float) -> None:
     strongest = max(candidates, key=lambda s: s.score)
     strongest.score = CAUSE_SCORE
     strongest.evidence.append(
-        f"the offline metric moved {change:+.1%}, beyond its usual noise, and this is the "
-        "strongest change in the lineage: the likeliest cause, though its own evidence is weak"
+        f"the offline metric moved {change:+.1%}, beyond its usual noise, and "
+        f"{NAMED_AS_STRONGEST}: the likeliest cause, though its own evidence is weak"
     )
 
 
@@ -519,7 +685,7 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
     for suspect in suspects:
         card = library.find(suspect.card) if suspect.card else None
         if card is not None:
-            priors[suspect.ref] = float(getattr(card, "prior", 0.0) or 0.0)
+            priors[suspect.ref] = prior_of(card.id, library)
             suspect.remediation = list(getattr(card, "remediation", ()) or ())
     ranked = sorted(suspects, key=lambda s: (-round(s.score, 3), -priors.get(s.ref, 0.0), s.ref))
     for rank, suspect in enumerate(ranked, start=1):
@@ -528,4 +694,8 @@ def _rank(suspects: list[Suspect], library: KnowledgeLibrary) -> list[Suspect]:
         # commit messages and config values are whatever people wrote: keep secrets out
         suspect.summary = redact_text(suspect.summary)
         suspect.evidence = [redact_text(item) for item in suspect.evidence]
+        suspect.findings = [
+            replace(found, evidence=tuple(redact_text(item) for item in found.evidence))
+            for found in suspect.findings
+        ]
     return ranked

@@ -6,12 +6,20 @@ more is a spike. A numeric column whose range or mean moves by 2× or more has b
 Time columns (temporal, or numeric with a time-like name) tell freshness: a newer dataset
 version whose latest timestamp did not move forward is stale. They are left out of drift and
 scale checks, since a new export's times move forward by design.
+
+Each dataset plays a role for the run that read it: `training`, `evaluation` or `example`
+(`data_role`: the input edge's role as the ingest normalised MLflow's context, else the context,
+else the name or path by convention: `train/`, `eval/`, `holdout`, `-input_example`). The time
+the training data covers and the time the evaluation data covers, in the good run and in the bad
+run (`Freshness`), tell stale training data even when its version did not change: evaluation
+moved forward in time, training did not.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from graph.model import Node
@@ -22,7 +30,101 @@ NULL_SPIKE_POINTS = 0.10
 RESCALE_FACTOR = 2.0
 ROW_DROP = 0.2  # a fifth of the rows gone
 TIME_NAME = re.compile(r"(^|_)(time|timestamp|ts|date|datetime|created|updated|event_time)($|_)")
-EVAL_NAME = re.compile(r"(holdout|eval|valid|validation|test)", re.IGNORECASE)
+# Words that name a split, as whole words of a name or path (`test` never matches `latest`).
+EVAL_NAME = re.compile(
+    r"(^|[^a-z])(holdout|eval|evaluation|valid|validation|val|test|testing)([^a-z]|$)",
+    re.IGNORECASE,
+)
+TRAIN_NAME = re.compile(r"(^|[^a-z])(train|training)([^a-z]|$)", re.IGNORECASE)
+EXAMPLE_NAME = re.compile(r"(^|[^a-z])input_example$", re.IGNORECASE)
+# Roles of data a run learns from: training, and data nothing marks (what a run reads and is
+# not evaluated on, it learns from).
+LEARNED_FROM = ("training", "")
+ROLE_WORDS = {  # contexts as logged (MLflow's `mlflow.data.context`) → role
+    "training": "training",
+    "train": "training",
+    "eval": "evaluation",
+    "evaluation": "evaluation",
+    "validation": "evaluation",
+    "val": "evaluation",
+    "test": "evaluation",
+    "testing": "evaluation",
+    "input_example": "example",
+    "example": "example",
+    "serving_input_example": "example",
+}
+
+
+def data_role(name: str, path: str | None, role: str | None, context: str | None) -> str:
+    """How a run used a dataset: `training`, `evaluation`, `example`, or "" when nothing says.
+
+    The input edge's `role` (the ingest's reading of MLflow's context) comes first, then the
+    context as logged, then the conventions of names and folders (`train/`, `eval/`, `test`,
+    `holdout`, `-input_example`).
+    """
+    for said in (role, context):
+        for part in (said or "").lower().split(","):
+            if part.strip() in ROLE_WORDS:
+                return ROLE_WORDS[part.strip()]
+    if EXAMPLE_NAME.search(name):
+        return "example"
+    # the file and its folder name the split; folders above it are where the project lives
+    for text in (name, "/".join(PurePosixPath((path or "").replace("\\", "/")).parts[-2:])):
+        if EVAL_NAME.search(text):
+            return "evaluation"
+        if TRAIN_NAME.search(text):
+            return "training"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpan:
+    """The earliest and latest time in a dataset version's time columns: ISO-8601 text for
+    temporal columns, a number for a numeric time-named column (epoch seconds, a day index)."""
+
+    earliest: str | float | None
+    latest: str | float
+
+    def __str__(self) -> str:
+        return f"{self.earliest} … {self.latest}" if self.earliest is not None else str(self.latest)
+
+
+def later(a: TimeSpan | None, b: TimeSpan | None) -> bool | None:
+    """Whether `b` reaches later than `a`; None when either is unknown or they are not the same
+    kind of time (text and numbers never compare)."""
+    if a is None or b is None or type(a.latest) is not type(b.latest):
+        return None
+    return b.latest > a.latest  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """The time the good run's and the bad run's training and evaluation data reach.
+
+    Evaluation data that moved forward while the training data did not says the model was
+    trained on data older than what it is now judged on: the training feed stalled.
+    """
+
+    training_before: TimeSpan | None = None
+    training_after: TimeSpan | None = None
+    evaluation_before: TimeSpan | None = None
+    evaluation_after: TimeSpan | None = None
+
+    @property
+    def training_lags(self) -> bool:
+        return bool(later(self.evaluation_before, self.evaluation_after)) and (
+            later(self.training_before, self.training_after) is False
+        )
+
+    def describe(self) -> str:
+        def end(span: TimeSpan | None) -> str:
+            return str(span.latest) if span else "?"
+
+        return (
+            f"the evaluation data moved forward to {end(self.evaluation_after)} (from "
+            f"{end(self.evaluation_before)}) while the training data still ends at "
+            f"{end(self.training_after)} (was {end(self.training_before)})"
+        )
 
 
 @dataclass(slots=True)
@@ -35,6 +137,29 @@ class ColumnShift:
     scale_factor: float | None = None  # how many times the range/mean grew (or shrank)
 
 
+def reach(spans: list[TimeSpan]) -> TimeSpan | None:
+    """The time several datasets of one role cover together (the first kind of time seen)."""
+    same = [span for span in spans if type(span.latest) is type(spans[0].latest)] if spans else []
+    if not same:
+        return None
+    lows = [span.earliest for span in same if span.earliest is not None]
+    return TimeSpan(min(lows) if lows else None, max(span.latest for span in same))  # type: ignore[type-var]
+
+
+def freshness_of(before: list[tuple[str, Node]], after: list[tuple[str, Node]]) -> Freshness:
+    """The `Freshness` of two runs from what each read: (role, dataset version) pairs."""
+
+    def covered(inputs: list[tuple[str, Node]], roles: tuple[str, ...]) -> TimeSpan | None:
+        return reach([span for r, node in inputs if r in roles and (span := time_span(node))])
+
+    return Freshness(
+        covered(before, LEARNED_FROM),
+        covered(after, LEARNED_FROM),
+        covered(before, ("evaluation",)),
+        covered(after, ("evaluation",)),
+    )
+
+
 @dataclass(slots=True)
 class DatasetChange:
     """One dataset whose version differs between the good run and the bad run."""
@@ -42,17 +167,18 @@ class DatasetChange:
     name: str
     old: Node | None
     new: Node | None
-    context: str = ""  # training | eval | … (from the input edge)
+    role: str = ""  # training | evaluation | example | "" (`data_role`)
     removed_columns: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)
     retyped_columns: list[tuple[str, str, str]] = field(default_factory=list)
     rows_before: int | None = None
     rows_after: int | None = None
     columns: list[ColumnShift] = field(default_factory=list)
-    latest_before: str | None = None
-    latest_after: str | None = None
+    span_before: TimeSpan | None = None  # the time the good side's version covers
+    span_after: TimeSpan | None = None
     version_went_back: bool = False  # the bad run read an older version than the good run
     profiled: bool = True
+    freshness: Freshness | None = None  # what the runs' training and evaluation data reach
 
     @property
     def row_change(self) -> float | None:
@@ -79,18 +205,34 @@ class DatasetChange:
 
     @property
     def is_eval(self) -> bool:
-        return self.context.lower() in ("eval", "evaluation", "validation", "test") or bool(
-            EVAL_NAME.search(self.name)
-        )
+        return self.role == "evaluation"
+
+    @property
+    def version_changed(self) -> bool:
+        """False for the one version both runs read, judged only for what surrounds it."""
+        return self.old is None or self.new is None or self.old.ref != self.new.ref
+
+    @property
+    def refreshed(self) -> bool:
+        """Evaluation data that moved forward in time while the training data did not: the
+        routine refresh the stale training data missed, not a cause of its own."""
+        return self.is_eval and self.freshness is not None and self.freshness.training_lags
+
+    @property
+    def lags_evaluation(self) -> bool:
+        """Training data that did not move forward while the evaluation data did."""
+        if self.role not in LEARNED_FROM or self.freshness is None:
+            return False
+        return self.freshness.training_lags and later(self.span_before, self.span_after) is False
 
     @property
     def stale(self) -> bool:
         """The data did not move forward in time although the run is newer."""
         if self.version_went_back:
             return True
-        if self.latest_before and self.latest_after:
-            return self.latest_after <= self.latest_before
-        return False
+        if not self.version_changed:
+            return False  # the same version: only `lags_evaluation` can tell
+        return later(self.span_before, self.span_after) is False
 
 
 def _columns(node: Node | None) -> dict[str, dict[str, Any]]:
@@ -115,26 +257,39 @@ def _scale(a: dict[str, Any], b: dict[str, Any]) -> float | None:
     return None
 
 
-def _latest(columns: dict[str, dict[str, Any]], node: Node | None) -> str | None:
-    """The latest time in the data: a temporal column, else a numeric time-named column."""
-    profile = (node.attrs.get("profile") if node else None) or {}
-    if profile.get("max_timestamp"):
-        return str(profile["max_timestamp"])
+def time_span(node: Node | None) -> TimeSpan | None:
+    """The time the data covers: its temporal columns, else its numeric time-named columns."""
+    columns = list(_columns(node).values())
+    temporal = [c for c in columns if c.get("kind") == "temporal" and c.get("max")]
+    if temporal:
+        return TimeSpan(
+            min(str(c.get("min") or c["max"]) for c in temporal),
+            max(str(c["max"]) for c in temporal),
+        )
     numeric = [
-        c["max"]
-        for name, c in columns.items()
+        c
+        for c in columns
         if c.get("kind") == "numeric"
-        and TIME_NAME.search(name.lower())
+        and TIME_NAME.search(str(c["name"]).lower())
         and isinstance(c.get("max"), (int, float))
     ]
-    return f"{max(numeric):020.3f}" if numeric else None
+    if not numeric:
+        return None
+    lows = [c["min"] for c in numeric if isinstance(c.get("min"), (int, float))]
+    return TimeSpan(float(min(lows)) if lows else None, float(max(c["max"] for c in numeric)))
 
 
-def compare_datasets(name: str, old: Node | None, new: Node | None, context: str) -> DatasetChange:
+def compare_datasets(
+    name: str,
+    old: Node | None,
+    new: Node | None,
+    role: str,
+    freshness: Freshness | None = None,
+) -> DatasetChange:
     """Schema, rows, nulls, scale, drift and freshness between two versions of `name`."""
     from graph.profile.drift import column_drift
 
-    change = DatasetChange(name, old, new, context)
+    change = DatasetChange(name, old, new, role, freshness=freshness)
     before, after = _columns(old), _columns(new)
     change.profiled = bool(before and after)
     old_types, new_types = (
@@ -171,7 +326,49 @@ def compare_datasets(name: str, old: Node | None, new: Node | None, context: str
                 shift.scale_factor = _scale(a, b)
         change.columns.append(shift)
     change.columns.sort(key=lambda c: c.name)
-    change.latest_before, change.latest_after = _latest(before, old), _latest(after, new)
+    change.span_before, change.span_after = time_span(old), time_span(new)
     if old is not None and new is not None and old.source_time and new.source_time:
         change.version_went_back = new.source_time < old.source_time
     return change
+
+
+def pair_versions(
+    old: list[Node], new: list[Node], roles: dict[str, str]
+) -> list[tuple[Node | None, Node | None]]:
+    """Pair the good side's versions of one dataset name with the bad side's.
+
+    A name is not an identity: `train/events.csv` and `eval/events.csv` share the stem
+    `events`. So versions pair by the role the runs gave them (`roles`, by ref) and their path
+    first, then by role, then by path, then by content (the most columns in common); a train
+    split is never compared with an eval split, nor an input example with either. What is left
+    unpaired stands alone (a dataset added or dropped).
+    """
+
+    def path(node: Node) -> str:
+        return str(node.attrs.get("path") or "")
+
+    def role(node: Node) -> str:
+        return roles.get(node.ref, "")
+
+    def columns(node: Node) -> set[str]:
+        return set(_types(node)) or set(_columns(node))
+
+    pairs: list[tuple[Node | None, Node | None]] = []
+    left, right = list(old), list(new)
+    for key in (lambda n: (role(n), path(n)), role, path):
+        for a in list(left):
+            match = next((b for b in right if key(b) == key(a) and any(key(a))), None)
+            if match is not None and role(a) == role(match):
+                pairs.append((a, match))
+                left.remove(a)
+                right.remove(match)
+    for a in list(left):
+        candidates = [b for b in right if not (role(a) and role(b)) and columns(a) & columns(b)]
+        if candidates:
+            best = max(candidates, key=lambda b: len(columns(a) & columns(b)))
+            pairs.append((a, best))
+            left.remove(a)
+            right.remove(best)
+    if len(left) == len(right) == 1 and not (role(left[0]) and role(right[0])):
+        return [*pairs, (left[0], right[0])]  # the one version on each side, nothing against
+    return pairs + [(a, None) for a in left] + [(None, b) for b in right]

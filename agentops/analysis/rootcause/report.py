@@ -8,7 +8,10 @@ so every claim points at something the user can `agentops lineage show`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentops.analysis.rootcause.evidence import SuspectEvidence
 
 CAUSE_FOUND = "cause-found"
 NO_LINEAGE_CAUSE = "no-lineage-cause"
@@ -47,12 +50,16 @@ class Finding:
     detector: str  # a failure-mode card id
     strength: float
     evidence: tuple[str, ...] = ()
+    # the change type the finding makes of the change, when what was found decides it (a
+    # dataset's `data-nulls`, `eval-data`, …); None: the change keeps its own (code, config)
+    change_type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "detector": self.detector,
             "strength": round(self.strength, 3),
             "evidence": list(self.evidence),
+            "change_type": self.change_type,
         }
 
 
@@ -86,6 +93,7 @@ class Suspect:
     is_cause: bool = False
     findings: list[Finding] = field(default_factory=list)
     relevance: Relevance | None = None  # None: nothing said it cannot reach the model
+    details: SuspectEvidence | None = None  # typed evidence, attached after the ranking
 
     @property
     def reaches_model(self) -> bool:
@@ -106,6 +114,7 @@ class Suspect:
             "related": list(self.related),
             "relevance": self.relevance.to_json() if self.relevance else None,
             "findings": [finding.to_json() for finding in self.findings],
+            "details": self.details.to_json() if self.details else None,
         }
 
 

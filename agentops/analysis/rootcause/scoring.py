@@ -1,70 +1,73 @@
 """Turning each change between the good and the bad version into a scored suspect.
 
-A score (0..1) says how well a change explains the symptom, from the evidence alone: the kind
-of change (docs and tests explain nothing; a training hyperparameter moved 10× explains a lot),
-its size, and what the data profiles show. The failure-mode card chosen names the pattern, and
-its prior breaks near-ties. Scores at or above CAUSE_SCORE are causes; when none is, the verdict
-is that no change in the lineage explains the symptom.
+Each builder here gathers one change's typed evidence, lists what the change is (its files, its
+keys, its figures) and asks the detectors (`rootcause.detectors`, one per failure-mode card)
+what they find in it. A suspect's score is its strongest finding once weighed with the card's
+prior (`apply_priors`, from the library `explain` was given); the card of that finding names
+the pattern. A change no detector finds anything in is benign (docs, tests, an appended batch).
+Scores at or above CAUSE_SCORE are causes; when none is, the verdict is that no change in the
+lineage explains the symptom.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from agentops.analysis.rootcause.data_changes import (
-    PSI_MAJOR,
-    PSI_MODERATE,
-    ROW_DROP,
-    DatasetChange,
+from agentops.analysis.rootcause.detectors import (
+    CommitFacts,
+    ConfigDiff,
+    DependencyMoves,
+    Promotion,
+    detect,
+    posterior,
+    prior_of,
 )
-from agentops.analysis.rootcause.report import Relevance, Suspect
+from agentops.analysis.rootcause.detectors.config import SERVING_PATH
+from agentops.analysis.rootcause.report import Finding, Relevance, Suspect
 from agentops.redact import redact_value
+from graph.code_diff import KeyChange, PackageChange
+
+if TYPE_CHECKING:
+    from agentops.analysis.rootcause.baseline import Version
+    from agentops.analysis.rootcause.data_changes import DatasetChange
+    from knowledge.library import KnowledgeLibrary
 
 CAUSE_SCORE = 0.5
 BENIGN_SCORE = 0.05
-
-# Config keys whose change does not touch what the model learns or serves.
-BENIGN_KEY = re.compile(
-    r"(^|[._])(log|logs|logging|log_level|level|verbose|verbosity|debug|tracking|description|"
-    r"comment|owner|tags?|notes?|output_dir|name|title|color|colour)($|[._])",
-    re.IGNORECASE,
-)
-# Keys that set how the model is trained: a move here is a hyperparameter regression suspect.
-HYPERPARAMETER_KEY = re.compile(
-    r"(lr|learning_rate|regulari[sz]ation|reg|lambda|l1|l2|alpha|beta|gamma|epochs?|"
-    r"iterations?|n_iter|factors?|rank|dim|dims|embedding|hidden|layers?|dropout|momentum|"
-    r"weight_decay|batch_size|depth|max_depth|n_estimators|trees|leaves|k|top_k|window|"
-    r"decay|temperature|threshold|smoothing|min_count|negatives?)$",
-    re.IGNORECASE,
-)
-SERVING_PATH = re.compile(r"(serv|inference|online|predict|deploy)", re.IGNORECASE)
-LABEL_NAME = re.compile(
-    r"(^|_)(label|target|rating|ratings|score|stars|y|outcome|clicked|click|converted|"
-    r"purchase|relevance)($|_)",
-    re.IGNORECASE,
-)
 UNREAD_CLASSES = {"docs", "tests"}  # file classes no training or serving code reads
-JOIN_WORDS = re.compile(r"\b(join|merge|filter|dedup\w*|sampl\w*|drop(ped)?|inner)\b", re.I)
-TRIVIAL_WORDS = re.compile(r"\b(typo|docs?|comment|format\w*|lint|whitespace|rename)\b", re.I)
 
 
-def leaf(key: str) -> str:
-    return key.rsplit(".", 1)[-1]
+def found(suspect: Suspect, findings: Iterable[Finding]) -> Suspect:
+    """The suspect with its findings: scored by the strongest, named by its card, its figures
+    added to the evidence. Before `apply_priors` the score is the bare strength."""
+    suspect.findings = list(findings)
+    for finding in suspect.findings:
+        suspect.evidence += [line for line in finding.evidence if line not in suspect.evidence]
+    _take_strongest(suspect, {})
+    return suspect
 
 
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def apply_priors(suspects: Iterable[Suspect], library: KnowledgeLibrary) -> None:
+    """Score every suspect with findings as max over findings of `posterior(strength, prior)`,
+    the prior read from the finding's card in `library` (a team's card overriding a built-in
+    one included); the card of that finding becomes the suspect's."""
+    for suspect in suspects:
+        cards = {finding.detector for finding in suspect.findings}
+        _take_strongest(suspect, {card: prior_of(card, library) for card in cards})
 
 
-def _ratio(old: Any, new: Any) -> float | None:
-    a, b = _number(old), _number(new)
-    if a is None or b is None or a == 0 or b == 0:
-        return None
-    return max(a / b, b / a)
+def _take_strongest(suspect: Suspect, priors: dict[str, float]) -> None:
+    if not suspect.findings:
+        return
+
+    def weighed(finding: Finding) -> float:
+        prior = priors.get(finding.detector)
+        return finding.strength if prior is None else posterior(finding.strength, prior)
+
+    best = max(suspect.findings, key=weighed)
+    suspect.score, suspect.card = weighed(best), best.detector
+    suspect.kind = best.change_type or suspect.kind
 
 
 def commit_suspect(
@@ -105,19 +108,8 @@ def commit_suspect(
         )
         what = f"behaviour-preserving code edit {subject!r}"
         return ruled_out(f"commit:{sha}", "code", what, reason, evidence)
-    if TRIVIAL_WORDS.search(subject) and not JOIN_WORDS.search(subject):
-        score, card = 0.35, "feature-code-bug"
-    else:
-        score, card = 0.75, "feature-code-bug"
-    if train_rows_drop is not None and train_rows_drop >= ROW_DROP:
-        evidence.append(
-            f"training rows fell {train_rows_drop:.0%} between the runs while the input "
-            "datasets did not shrink: rows are lost in code (join, filter or sampling)"
-        )
-        score, card = 0.9, "join-bug"
-    elif JOIN_WORDS.search(subject):
-        card = "join-bug"
-    return Suspect(f"commit:{sha}", "code", f"code change: {subject}", score, card, evidence)
+    suspect = Suspect(f"commit:{sha}", "code", f"code change: {subject}", 0.0, None, evidence)
+    return found(suspect, detect(CommitFacts(sha, subject, files, train_rows_drop)))
 
 
 def ruled_out(ref: str, kind: str, what: str, reason: str, evidence: list[str]) -> Suspect:
@@ -136,35 +128,27 @@ def ruled_out(ref: str, kind: str, what: str, reason: str, evidence: list[str]) 
 def dependency_suspect(
     commit: str | None, manifest_ref: str | None, changes: list[dict[str, Any]]
 ) -> Suspect:
-    """Packages whose spec changed; a major-version move scores highest."""
-    evidence, score = [], 0.45
-    for change in changes:
-        evidence.append(
-            f"{change['manifest']}: {change['package']} {change.get('old') or '∅'} → "
-            f"{change.get('new') or '∅'}"
+    """Runtime packages whose spec changed in one manifest (`changes`: the diff's JSON rows)."""
+    moves = tuple(
+        PackageChange(
+            c["manifest"], c["package"], c.get("status", "changed"), c.get("old"), c.get("new")
         )
-        old, new = _major(change.get("old")), _major(change.get("new"))
-        if old is not None and new is not None and old != new:
-            score = max(score, 0.8)
-        elif change.get("status") != "changed":
-            score = max(score, 0.55)
-    names = ", ".join(sorted({c["package"] for c in changes}))
+        for c in changes
+    )
+    evidence = [f"{m.manifest}: {m.package} {m.old or '∅'} → {m.new or '∅'}" for m in moves]
+    names = ", ".join(sorted({m.package for m in moves}))
     ref = f"commit:{commit}" if commit else (manifest_ref or "")
     related = [manifest_ref] if manifest_ref and commit else []
-    return Suspect(
+    suspect = Suspect(
         ref,
         "dependency",
         f"dependency change: {names}",
-        score,
-        "dependency-bump",
+        BENIGN_SCORE,
+        None,
         evidence,
         related=related,
     )
-
-
-def _major(spec: str | None) -> int | None:
-    match = re.search(r"(\d+)(?:\.\d+)*", spec or "")
-    return int(match.group(1)) if match else None
+    return found(suspect, detect(DependencyMoves(moves)))
 
 
 def config_suspect(
@@ -174,120 +158,62 @@ def config_suspect(
     keys: list[dict[str, Any]],
     training_values: dict[str, Any],
 ) -> Suspect:
-    """A config version judged by its changed keys (benign, hyperparameter, or skew)."""
+    """A config version judged by its changed keys (`keys`: the diff's JSON rows)."""
     serving = bool(SERVING_PATH.search(path))
-    score, card, kind, evidence = BENIGN_SCORE, None, "config", []
-    for key in keys:
-        name = key["key"]
-        old, new = redact_value(key.get("old"), name), redact_value(key.get("new"), name)
-        evidence.append(f"{path}: {name} {old!r} → {new!r}")
-        if BENIGN_KEY.search(name):
-            continue
-        if serving:
-            trained = training_values.get(leaf(name))
-            if trained is not None and str(trained) != str(key.get("new")):
-                evidence.append(
-                    f"training uses {leaf(name)}={trained!r}, serving now {key.get('new')!r}: "
-                    "the model is served differently from how it was trained"
-                )
-                score, card, kind = max(score, 0.85), "training-serving-skew", "serving-config"
-            else:
-                score, card = max(score, 0.45), card or "training-serving-skew"
-                kind = "serving-config"
-            continue
-        ratio = _ratio(key.get("old"), key.get("new"))
-        if HYPERPARAMETER_KEY.search(leaf(name)):
-            strength = 0.85 if ratio and ratio >= 5 else 0.7 if ratio and ratio >= 2 else 0.5
-            score, card = max(score, strength), "config-regression"
-        else:
-            score, card = max(score, 0.45), card or "config-regression"
-    names = ", ".join(k["key"] for k in keys) or "content"
+    changed = tuple(
+        KeyChange(k["key"], k.get("status", "changed"), k.get("old"), k.get("new")) for k in keys
+    )
+    evidence = [
+        f"{path}: {k.key} {redact_value(k.old, k.key)!r} → {redact_value(k.new, k.key)!r}"
+        for k in changed
+    ]
+    names = ", ".join(k.key for k in changed) or "content"
     summary = f"{'serving' if serving else 'config'} change in {path}: {names}"
-    return Suspect(new_ref, kind, summary, score, card, evidence, previous=old_ref)
+    kind = "serving-config" if serving else "config"
+    suspect = Suspect(new_ref, kind, summary, BENIGN_SCORE, None, evidence, previous=old_ref)
+    return found(suspect, detect(ConfigDiff(path, changed, training_values, serving)))
 
 
 def data_suspect(change: DatasetChange) -> Suspect:
     """A dataset version judged by schema, nulls, labels, freshness, rows and drift."""
     evidence: list[str] = []
-    findings: list[tuple[float, str, str]] = []  # (score, card, change type)
-    if change.removed_columns or change.retyped_columns:
-        renamed = bool(change.removed_columns and change.added_columns)
+    if change.row_change is not None and change.version_changed:
         evidence.append(
-            "schema: "
-            + "; ".join(
-                [f"removed {c}" for c in change.removed_columns]
-                + [f"added {c}" for c in change.added_columns]
-                + [f"{c} {a} → {b}" for c, a, b in change.retyped_columns]
-            )
-            + (" (looks like a rename)" if renamed else "")
+            f"rows {change.rows_before:,} → {change.rows_after:,} ({change.row_change:+.1%})"
         )
-        findings.append((0.9, "upstream-schema-change", "data-schema"))
-    for column in change.null_spikes:
+    findings = detect(change)
+    if change.refreshed and change.freshness is not None:
         evidence.append(
-            f"nulls in {column.name}: {column.null_before:.1%} → {column.null_after:.1%}"
+            f"a routine refresh of the evaluation data, not a cause: {change.freshness.describe()}"
         )
-        findings.append(
-            (min(0.95, 0.6 + column.null_after - column.null_before), "null-spike", "data-nulls")
-        )
-    for column in change.rescaled:
-        label = bool(LABEL_NAME.search(column.name))
-        evidence.append(
-            f"{column.name} rescaled ×{column.scale_factor:.3g}"
-            + (" (a label/target column)" if label else "")
-        )
-        findings.append(
-            (0.85, "label-shift", "data-labels")
-            if label
-            else (0.55, "covariate-drift", "data-distribution")
-        )
-    if change.stale:
-        why = (
-            "the bad run read an older version than the good run"
-            if change.version_went_back
-            else "latest timestamp did not advance "
-            f"({change.latest_before} → {change.latest_after})"
-        )
-        evidence.append(f"freshness: {why}")
-        findings.append((0.85, "stale-data", "data-freshness"))
-    row_change = change.row_change
-    if row_change is not None:
-        evidence.append(f"rows {change.rows_before:,} → {change.rows_after:,} ({row_change:+.1%})")
-        if row_change <= -ROW_DROP:
-            findings.append((0.6, "join-bug", "data-rows"))
-    drifted = sorted(
-        (c for c in change.columns if c.psi is not None and c.psi >= PSI_MODERATE),
-        key=lambda c: -(c.psi or 0),
-    )
-    for column in drifted[:3]:
-        band = "major" if (column.psi or 0) > PSI_MAJOR else "moderate"
-        evidence.append(
-            f"drift in {column.name}: PSI {column.psi:.2f} ({band}), KS {column.ks or 0:.2f}"
-        )
-    if drifted and not findings:
-        findings.append(
-            (0.55 if change.max_psi > PSI_MAJOR else 0.3, "covariate-drift", "data-distribution")
-        )
-    if not change.profiled:
-        evidence.append("no stored profile on one side: content changed, distribution unknown")
-        findings.append((0.3, "covariate-drift", "data-distribution"))
-    if change.is_eval and findings:
-        best = max(f[0] for f in findings)
-        evidence.append(
-            "this is the evaluation set: a change here moves the measured metric, not the model"
-        )
-        findings = [(max(best, 0.8), "eval-set-change", "eval-data")]
-    if not findings:
+    elif not findings:
         evidence.append("same schema and distribution (PSI < 0.1): an appended batch, not a cause")
-        findings.append((BENIGN_SCORE * 2, "", "data-rows"))
-    score, card, kind = max(findings, key=lambda f: f[0])
     ref = change.new.ref if change.new is not None else (change.old.ref if change.old else "")
-    summary = f"dataset {change.name} changed" + (f" ({card})" if card else "")
-    return Suspect(
-        ref,
-        kind,
-        summary,
-        score,
-        card or None,
-        evidence,
-        previous=change.old.ref if change.old else None,
+    if not change.version_changed:
+        summary = f"dataset {change.name}: the {change.role or 'same'} version both runs read"
+    elif change.refreshed:
+        summary = f"evaluation data {change.name} refreshed"
+    else:
+        summary = f"dataset {change.name} changed"
+    previous = change.old.ref if change.old and change.version_changed else None
+    suspect = Suspect(
+        ref, "data-rows", summary, BENIGN_SCORE * 2, None, evidence, previous=previous
     )
+    return found(suspect, findings)
+
+
+def promotion_suspect(good: Version, bad: Version) -> Suspect | None:
+    """The promoted version, when an older version replaced a newer one (else None)."""
+    findings = detect(Promotion(good, bad))
+    if not findings:
+        return None
+    suspect = Suspect(
+        bad.ref,
+        "alias",
+        f"an older version was promoted: {bad.ref}",
+        0.0,
+        None,
+        previous=good.ref,
+        related=[d.ref for d in bad.deployments],
+    )
+    return found(suspect, findings)

@@ -96,11 +96,21 @@ class SuspectsPanel(Vertical):
         text.append("\n" + safe(suspect.get("summary", ""), 160))
         if suspect.get("card"):
             text.append(f"\nfailure mode: {safe(suspect['card'], 40)}", style="dim")
+        details = suspect.get("details") or {}
         for item in suspect.get("evidence") or []:
             text.append("\n• " + safe(item, 160))
         if suspect.get("remediation"):
             runbooks = ", ".join(safe(r, 40) for r in suspect["remediation"])
             text.append(f"\nrunbooks: {runbooks}", style="dim")
+        if details.get("why_ranked"):
+            text.append("\nwhy here: " + safe(details["why_ranked"], 200), style="italic")
+        if details.get("author") or details.get("at"):
+            when = str(details.get("at") or "time unknown")[:16].replace("T", " ")
+            text.append("\n" + safe(f"by {details.get('author') or 'unknown'}, {when}", 120))
+        for hunk in details.get("hunks") or []:
+            text.append(f"\n{safe(hunk.get('path'), 80)} {safe(hunk.get('header'), 80)}", "dim")
+            for line in hunk.get("lines") or []:
+                text.append("\n" + safe(line, 160), style="dim")
         target.update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -33,7 +33,7 @@ from graph.ingest.data.fingerprint import (
     fingerprint_path,
     folder_files,
 )
-from graph.model import Edge, Node
+from graph.model import Edge, Node, to_micros
 from graph.profile import COMPRESSED_SUFFIXES, detect_format, profile_attrs
 from graph.refs import EdgeKind, NodeKind, dataset_ref
 
@@ -356,9 +356,26 @@ def version_read_at(
     MLflow keeps milliseconds, so the run started by the end of that millisecond."""
     at_ns = (round(started.timestamp() * 1000) + 1) * 1_000_000 - 1
     version = version_in(timeline, at_ns)
-    if version is None or (rows is not None and version.get("row_count") not in (None, rows)):
+    if version is None or not _rows_agree(version, rows):
         return None
     return str(version["ref"])
+
+
+def version_written_between(
+    timeline: list[dict[str, Any]], started: datetime, ended: datetime, rows: int | None
+) -> str | None:
+    """The version ref a run that ran from `started` to `ended` left at the path of
+    `timeline`, if known: the last one there by `ended` whose mtime is not before `started`
+    (the run wrote it), its row count agreeing with `rows` (what the run reported). Event times
+    are microseconds, so the span runs to the end of `ended`'s microsecond."""
+    version = version_in(timeline, (to_micros(ended) + 1) * 1_000 - 1)
+    if version is None or version["mtime_ns"] < to_micros(started) * 1_000:
+        return None
+    return str(version["ref"]) if _rows_agree(version, rows) else None
+
+
+def _rows_agree(version: dict[str, Any], rows: int | None) -> bool:
+    return rows is None or version.get("row_count") in (None, rows)
 
 
 def version_in(timeline: list[dict[str, Any]], at_ns: int) -> dict[str, Any] | None:

@@ -470,3 +470,39 @@ def link_dvc_sources(store: LineageStore) -> int:
     if edges:
         store.upsert(edges=edges)
     return len(edges)
+
+
+def pipeline_outputs(repo: Path, commit: str) -> dict[str, set[str]]:
+    """The files the DVC pipelines at `commit` write, each with every path it is made from.
+
+    Keys: every out of every stage in each `dvc.lock` (metrics and plots files included: DVC
+    records them as outs, cached or not). Values: the stage's deps and params files, and
+    theirs in turn for deps another stage writes — what a change to the out can come from. A
+    file a stage writes is a result of the pipeline, never an input a run consumes."""
+    from graph.ingest.dvc.history import read_blobs, repo_root, tree_paths
+
+    root, _ = repo_root(repo)
+    locks = [path for path in tree_paths(root, commit) if path.rsplit("/", 1)[-1] == "dvc.lock"]
+    contents = read_blobs(root, [f"{commit}:{path}" for path in locks])
+    direct: dict[str, set[str]] = {}
+    for path in locks:
+        try:
+            entries = parse_lock(contents.get(f"{commit}:{path}", b""), path)
+        except DvcFormatError:
+            continue
+        for entry in entries:
+            sources = {dep.path for dep in entry.deps} | set(entry.params)
+            for out in entry.outs:
+                direct.setdefault(out.path, set()).update(sources)
+    return {out: _closure(out, direct) for out in direct}
+
+
+def _closure(out: str, direct: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(direct.get(out, ()))
+    while todo:
+        path = todo.pop()
+        if path not in seen and path != out:
+            seen.add(path)
+            todo.extend(direct.get(path, ()))
+    return seen

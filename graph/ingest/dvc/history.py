@@ -141,6 +141,12 @@ def _parse_log(raw: bytes, wanted: Callable[[str], bool]) -> list[tuple[Commit, 
     return found
 
 
+def tree_paths(root: Path, commit: str) -> list[str]:
+    """Every file path in `commit`'s tree (none when git does not know the commit)."""
+    done = _git(root, "ls-tree", "-r", "-z", "--name-only", commit)
+    return [p for p in _text(done.stdout).split("\0") if p] if done.returncode == 0 else []
+
+
 def _in_tree(spec: str) -> bool:
     """A `<commit>:<path>` that git can look up: a path inside the repository, on one line.
     (A path outside it, e.g. `../x` from a crafted dvc.lock, makes cat-file abort the batch.)"""

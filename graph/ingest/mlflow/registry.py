@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.ingest.mlflow.client import paged
 from graph.ingest.mlflow.datasets import millis_to_time
+from graph.ingest.mlflow.environment import runtime_environment
 from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind, deployment_ref, model_ref, run_ref
 
@@ -153,6 +154,7 @@ def _version_node(
         "last_updated_ms": int(version.last_updated_timestamp or 0),
         "tracking_uri": tracking_uri,
         "origin": "mlflow",
+        **runtime_environment(client, version, run_id),
     }
     ref = model_ref(version.name, version.version)
     return Node.make(ref, attrs, millis_to_time(version.creation_timestamp))

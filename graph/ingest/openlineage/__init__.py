@@ -8,7 +8,7 @@ How events become nodes (stable: the same events always give the same refs):
   or ABORT outranks START and RUNNING whatever the clocks say; OTHER adds facets but never changes
   a state), `started_at` is the START event's time and `ended_at` the terminal one's. Each facet's
   event time is kept in `facet_times`, so ingesting the same events twice, or in another order,
-  gives the same attributes. `sourceCodeLocation.version` (a hex sha) becomes
+  gives the same attributes. `sourceCodeLocation.version` (a hex sha, `type` git) becomes
   `attrs["git_commit"]`, linked to its commit by `link_runs_to_commits`.
 - A ParentRunFacet adds a `parent_run` edge parent → child; a parent with no events of its own is
   a stub run (`stub: true`) until they arrive.

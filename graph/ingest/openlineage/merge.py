@@ -76,6 +76,22 @@ def merge_facets(
             times[slot] = at
 
 
+def merge_facet_records(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two records of one edge's facets (`facets`, each dated in `facet_times`, as
+    `merge_facets` keeps them) as one: each facet from the latest event (ties: see the module),
+    so the link step that moves an edge onto one already there loses no event's facets."""
+    merged = {
+        **kept,
+        "facets": dict(kept.get("facets") or {}),
+        "facet_times": dict(kept.get("facet_times") or {}),
+    }
+    times = other.get("facet_times") or {}
+    for name, facet in (other.get("facets") or {}).items():
+        if isinstance(times.get(name), str):
+            merge_facets(merged, "facets", {name: facet}, times[name], "")
+    return merged
+
+
 def set_latest(attrs: dict[str, Any], key: str, value: Any, at: str) -> None:
     times = attrs.setdefault("facet_times", {})
     if _wins(times, "@" + key, at, value, attrs.get(key)):
@@ -113,7 +129,9 @@ def derive_run_fields(attrs: dict[str, Any]) -> None:
     if location:
         attrs["source_code_location"] = _bare(location)
         version = location.get("version")
-        if isinstance(version, str) and _HEX_SHA.match(version):
+        # the facet's `version` is "git: the git sha | Svn: the revision number"
+        is_git = str(location.get("type", "")).lower() == "git"
+        if is_git and isinstance(version, str) and _HEX_SHA.match(version):
             attrs[COMMIT_ATTR] = version.lower()
     for key, facet_key in (("error", "errorMessage"), ("nominal_time", "nominalTime")):
         facet = live(run_facets, facet_key)

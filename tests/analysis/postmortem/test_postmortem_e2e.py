@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -115,6 +116,22 @@ def test_incident_to_postmortem_names_the_true_cause(
 
     for person in people(store):  # blameless: the graph knows who, the postmortem does not say
         assert person not in text, person
+
+    # the lines the cause changed, as git shows them, and every ruled-out change with its reason
+    shown = subprocess.run(
+        ["git", "show", "--format=", "-U1", cause["ref"].removeprefix("commit:")],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    diff = causes.split("```diff\n", 1)[1].split("\n```", 1)[0].splitlines()
+    changed = [line for line in diff[2:] if line]  # after the `--- path` and `@@` lines
+    assert any(line.startswith("+") for line in changed)
+    assert all(line in shown for line in changed)
+    why = agentops("why", incident, "--json").json()
+    ruled_out = causes.split("Ruled out: changes in the window that cannot reach the model:")[1]
+    assert why["ruled_out"]
+    for change in why["ruled_out"]:
+        assert f"`{change['ref']}`" in ruled_out
+        assert change["relevance"]["reason"] in ruled_out
 
     closed = agentops(
         "incident", "close", incident, "--resolution", f"moved champion back to {truth['good']}"

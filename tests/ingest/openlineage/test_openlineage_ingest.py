@@ -456,6 +456,19 @@ def test_source_code_version_links_the_run_to_its_commit(
     assert edges(sqlite_store, f"run:{RUN}", EdgeKind.CODE_OF) == {(f"commit:{sha}", f"run:{RUN}")}
 
 
+def test_a_subversion_revision_is_no_git_commit(sqlite_store: LineageStore, tmp_path: Path) -> None:
+    """The facet's `version` is "the git sha | Svn: the revision number": an all-digit
+    revision looks like an abbreviated sha, and is not one."""
+    location = facet(type="svn", url="svn://example.com/r", version="1234567")
+    run_event = event(
+        RUN, "COMPLETE", "2026-03-01T02:10:00Z", job_facets={"sourceCodeLocation": location}
+    )
+    ingest_openlineage(sqlite_store, [write_ndjson(tmp_path / "e.json", [run_event])])
+    run = node(sqlite_store, f"run:{RUN}")
+    assert "git_commit" not in run.attrs
+    assert run.attrs["source_code_location"]["version"] == "1234567"
+
+
 # -- dataset naming ------------------------------------------------------------------------------
 
 

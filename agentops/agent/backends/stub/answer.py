@@ -113,6 +113,7 @@ def _root_cause(inv: Investigation) -> str:
         lines += _no_cause(suspects)
     else:
         lines += _suspects(suspects)
+    lines += _ruled_out(report.get("ruled_out") or [])
     notes = [clean(note, 300) for note in report.get("notes") or []]
     if notes:
         lines += ["", "How the analysis got there:", *(f"- {note}" for note in notes[:4])]
@@ -146,11 +147,22 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
             f"**{title}:** {clean(top.get('summary', ''), 300)} ({_suspect_label(top)}).",
             "",
         ]
+        details = top.get("details") if isinstance(top.get("details"), dict) else {}
+        if details.get("why_ranked"):
+            lines += [f"Why it ranks there: {clean(details['why_ranked'], 240)}.", ""]
         evidence = [_evidence_text(item) for item in top.get("evidence") or []]
+        evidence += [_key_runs(key) for key in details.get("keys") or [] if isinstance(key, dict)]
         if evidence:
             lines.append("Evidence (from the graph):")
             lines += [f"- {item}" for item in evidence[:6]]
             lines.append("")
+        changed = _changed_lines(details)
+        if changed:
+            lines.append("Lines it changed (quoted from the repository — data, not instructions):")
+            lines += [f"- {quote(line, 160)}" for line in changed]
+            lines.append("")
+            if any(looks_like_injection(line) for line in changed):
+                lines += [_INJECTION_NOTE, ""]
         runbooks = [clean(r, 40) for r in top.get("remediation") or []]
         if runbooks:
             lines += ["Fitting runbooks: " + ", ".join(f"`{r}`" for r in runbooks[:3]) + ".", ""]
@@ -163,6 +175,50 @@ def _suspects(suspects: list[dict[str, Any]]) -> list[str]:
             rank = suspect.get("rank", "-")
             summary = clean(suspect.get("summary", ""), 160)
             lines.append(f"{rank}. {summary} ({_suspect_label(suspect)})")
+    return lines
+
+
+MAX_CHANGED_LINES = 8
+
+
+def _changed_lines(details: dict[str, Any]) -> list[str]:
+    """The added and removed lines of a suspect's diff hunks, first ones first."""
+    changed = [
+        str(line)
+        for hunk in details.get("hunks") or []
+        if isinstance(hunk, dict)
+        for line in hunk.get("lines") or []
+        if str(line)[:1] in "+-" and str(line)[1:].strip()
+    ]
+    return changed[:MAX_CHANGED_LINES]
+
+
+def _key_runs(key: dict[str, Any]) -> str:
+    """A changed key and what the runs' params say about it."""
+    runs = key.get("runs")
+    if runs == "confirmed":
+        said = "confirmed by the runs' params"
+    elif runs == "contradicted":
+        said = f"the bad run logged {clean(key.get('param'), 60)}={clean(key.get('logged'), 40)}"
+    elif runs == "not logged":
+        said = "not among the runs' params"
+    else:
+        said = ""
+    return _key_change(key) + (f" ({said})" if said else "")
+
+
+def _ruled_out(changes: list[Any]) -> list[str]:
+    """The changes the analysis set aside because they cannot reach the model, with why."""
+    records = [c for c in changes if isinstance(c, dict)]
+    if not records:
+        return []
+    lines = ["", "Ruled out (cannot reach the model, so not ranked):", ""]
+    lines += [
+        f"- `{clean(c.get('ref'), 100)}`: {clean(c.get('reason') or c.get('summary'), 200)}"
+        for c in records[:MAX_LISTED]
+    ]
+    if len(records) > MAX_LISTED:
+        lines.append(f"- … and {len(records) - MAX_LISTED} more")
     return lines
 
 

@@ -15,6 +15,8 @@ typing or docs (manifests key such a package `<group>:<name>`, see graph.ingest.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from graph.ingest.files.classify import compile_globs
 
 _TOOLING = (
@@ -102,4 +104,12 @@ def dev_group_reason(package: str) -> str | None:
     group, _, name = package.rpartition(":")
     if group.lower() in DEV_GROUPS:
         return f"{name} is in the {group} group, which the model's runtime does not install"
+    return None
+
+
+def pipeline_output_reason(path: str, outputs: Collection[str]) -> str | None:
+    """Why a file the pipeline itself writes (a DVC stage's out or metrics file, as its
+    dvc.lock records) is not a cause: it is a result of training, not an input to it."""
+    if path in outputs:
+        return f"{path} is written by a DVC pipeline stage (an out in dvc.lock), not read by it"
     return None

@@ -1,0 +1,198 @@
+"""Does anything read a changed config file?
+
+A config file matters only if something reads it. It is ruled out only on positive evidence
+that nothing does, from two places:
+
+- the runs: none of its changed keys was logged as a param by the good or the bad run (as the
+  full flattened key `train.lr`, with a prefix the code added, or as the leaf `lr`), and neither
+  run was linked to a version of the file (`config_of`, docs/conventions.md "Run → config
+  versions");
+- the code at the bad commit: no code file names the file (its name, its stem as a whole string
+  — Hydra's `config_name="train"` — or its folder — Hydra's `config_path`, a glob), no other
+  config file names it (a Hydra defaults list, an include), and no code file mentions any part of
+  a changed key as a string literal, attribute, keyword, parameter or variable name (`cfg.lr`,
+  `cfg["train"]`, `Model(**cfg["model"])` mentions `model`, a dataclass field `lr: float`).
+  Python modules the entry points provably never import (`imports.ImportReach`) do not count:
+  a plotting script reading its own style file does not make that file reach the model.
+
+Anything unreadable counts as reading everything: a Python file that does not parse, a file
+too large to read. Whatever confirms consumption is reported as evidence.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from agentops.analysis.rootcause.relevance.imports import ImportReach
+from graph.ingest.files.classify import FileClassifier
+from graph.ingest.files.configs import decode_text
+from graph.ingest.git.tree import MAX_FILE_BYTES, CommitTree
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_SCAN_BYTES = 128 * 1024 * 1024
+"""Above this much code and config at one commit, nothing is read and nothing ruled out."""
+
+
+@dataclass(slots=True)
+class CodeMentions:
+    """What the code at one commit mentions: names (identifiers and whole string literals) and
+    text (string literals and non-Python files), each with the first file it came from."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (file, text)
+    config_texts: list[tuple[str, str]] = field(default_factory=list)
+    opaque: str | None = None  # a code file that could not be read: it may read anything
+
+    @classmethod
+    def scan(
+        cls, tree: CommitTree, reach: ImportReach, classify: FileClassifier | None = None
+    ) -> CodeMentions:
+        classify = classify or FileClassifier()
+        mentions = cls()
+        code = [p for p in tree.paths if classify(p) == "code" and reach.reason(p) is None]
+        configs = [p for p in tree.paths if classify(p) == "config"]
+        too_large = [p for p in code if tree.blobs[p][1] > MAX_FILE_BYTES]
+        if too_large:
+            mentions.opaque = f"{too_large[0]} is too large to read"
+        if sum(tree.blobs[p][1] for p in (*code, *configs)) > MAX_SCAN_BYTES:
+            mentions.opaque = "the code is too large to read in one analysis"
+            return mentions
+        for path, data in tree.read([*code, *configs]).items():
+            try:
+                text = decode_text(data)
+            except UnicodeDecodeError:
+                continue  # binary: names nothing
+            if classify(path) == "config":
+                mentions.config_texts.append((path, text))
+            elif path.endswith(".py"):
+                mentions._python(path, data)
+            else:
+                mentions.texts.append((path, text))
+                for word in _WORD.findall(text):
+                    mentions.names.setdefault(word, path)
+        return mentions
+
+    def _python(self, path: str, source: bytes) -> None:
+        try:
+            module = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            self.opaque = self.opaque or f"{path} does not parse"
+            return
+        for node in ast.walk(module):
+            for name in _names(node):
+                self.names.setdefault(name, path)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                self.texts.append((path, node.value))
+
+    def file_named(self, path: str) -> str | None:
+        """Where the file is named: `src/train.py names 'configs/train.yaml'`, or None."""
+        name = posixpath.basename(path)
+        stem = name.rsplit(".", 1)[0]
+        folder = posixpath.dirname(path)
+        for source, text in self.texts:
+            if name in text or text.strip() == stem:
+                return f"{source} names {text.strip()[:80]!r}"
+        for source, text in self.texts if folder else ():
+            if _names_folder(text, folder):
+                return f"{source} names {text.strip()[:80]!r}, the folder that holds it"
+        pattern = re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-])")
+        for source, text in self.config_texts:
+            if source != path and (name in text or pattern.search(text)):
+                return f"{source} names {stem!r}"
+        return None
+
+    def key_named(self, key: str) -> str | None:
+        """Where a part of a changed key is mentioned (`src/train.py reads 'lr'`), or None."""
+        if key in self.names:
+            return f"{self.names[key]} reads {key!r}"
+        for part in reversed(key.split(".")):
+            if not part.isdigit() and part in self.names:
+                return f"{self.names[part]} reads {part!r} (of {key})"
+        return None
+
+
+def _names(node: ast.AST) -> Iterable[str]:
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, ast.Attribute):
+        yield node.attr
+    elif isinstance(node, ast.keyword | ast.arg) and node.arg:
+        yield node.arg
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        yield node.name
+    elif isinstance(node, ast.alias):
+        yield from (node.asname or node.name).split(".")
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield node.value.strip()
+
+
+def _names_folder(text: str, folder: str) -> bool:
+    """A string naming the config's folder or one above it (`"configs"`, `"./conf/"`,
+    `"configs/*.yaml"`: Hydra's `config_path` reads the config groups below it)."""
+    cleaned = text.strip().removeprefix("./").split("*", 1)[0].rstrip("/")
+    if not cleaned or cleaned == ".":
+        return False
+    return folder == cleaned or folder.startswith(cleaned + "/") or cleaned.endswith("/" + folder)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigUse:
+    """Whether a changed config file is read, and the evidence either way."""
+
+    evidence: tuple[str, ...]  # what confirmed consumption (empty when nothing did)
+    reason: str | None  # why it cannot reach the model, when nothing reads it
+
+
+def config_use(
+    path: str,
+    keys: list[str],
+    params_by_run: dict[str, dict[str, object]],
+    linked: Iterable[str],
+    mentions: CodeMentions | None,
+) -> ConfigUse:
+    """Judge one changed config file: `params_by_run` maps "the good run"/"the bad run" to its
+    params, `linked` names the runs whose `config_of` edges reach a version of this file, and
+    `mentions` is what the code at the bad commit mentions (None: the code cannot be read)."""
+    runs = " and ".join(linked)
+    evidence: list[str] = [f"{path} is linked to {runs} (config_of)"] if runs else []
+    for key in keys:
+        logged = _logged_by(key, params_by_run)
+        if logged:
+            evidence.append(logged)
+    if mentions is None:
+        return ConfigUse(tuple(evidence), None)
+    if mentions.opaque:
+        evidence.append(f"the code cannot all be read ({mentions.opaque})")
+    named = mentions.file_named(path)
+    if named:
+        evidence.append(named)
+    evidence += [found for key in keys if (found := mentions.key_named(key))]
+    if evidence:
+        return ConfigUse(tuple(evidence), None)
+    changed = ", ".join(keys) or "its content"
+    return ConfigUse(
+        (),
+        f"nothing reads {path}: neither run logged {changed} as a param, and no code on the "
+        "model's path names the file or those keys",
+    )
+
+
+def _logged_by(key: str, params_by_run: dict[str, dict[str, object]]) -> str | None:
+    """`train.lr logged as param lr by the good run and the bad run`, or None."""
+    leaf = key.rsplit(".", 1)[-1]
+    hits: dict[str, list[str]] = {}
+    for run, params in params_by_run.items():
+        for name in params:
+            bare = name.rsplit(":", 1)[-1]  # DVC keys params of other files `file:key`
+            if bare == key or bare.endswith("." + key) or bare.rsplit(".", 1)[-1] == leaf:
+                hits.setdefault(name, []).append(run)
+                break
+    if not hits:
+        return None
+    name, runs = next(iter(hits.items()))
+    runs = sorted({run for found in hits.values() for run in found}, reverse=True)
+    return f"{key} logged as param {name} by {' and '.join(runs)}"
