@@ -13,7 +13,8 @@ because `graph` and `knowledge` never import `agentops`:
     ├── AgentCancelled        the user stopped the answer (Esc in the TUI, Ctrl-C in the CLI)
     ├── IncidentError         an incident cannot be opened, found or closed as asked
     ├── ChecklistError        a checklist cannot be produced as asked
-    └── RollbackError         a rollback plan cannot be applied
+    ├── RollbackError         a rollback plan cannot be applied
+    └── VerifyError           re-training cannot verify: no command, it fails, or does not reproduce
 
     GraphError                anything the lineage graph refuses (graph.errors)
     ├── RefError              a ref that does not parse, matches nothing, or matches several
@@ -80,6 +81,11 @@ class ChecklistError(AgentOpsError):
 
 class RollbackError(AgentOpsError):
     """A plan that cannot be applied: unreadable, edited, not an alias move, or stale."""
+
+
+class VerifyError(AgentOpsError):
+    """`agentops verify` cannot give a verdict: no `[verify] command`, the command fails on
+    BAD's or GOOD's tree, or it does not reproduce the recorded metric."""
 
 
 def expected_errors() -> tuple[type[Exception], ...]:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from agentops.analysis.rollback import RollbackPlan
     from agentops.analysis.rollback.apply import ApplyResult, LoadedPlan
     from agentops.analysis.rootcause.report import RootCauseReport
+    from agentops.analysis.verify import Progress
+    from agentops.analysis.verify.report import VerifyReport
     from graph.ingest import IngestReport
     from graph.model import Node
     from graph.store import LineageStore
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PLAN_KEY_FILE = "plan.key"
+VERIFY_STATE = "verify"  # the store namespace verification results are kept in
 
 
 class _Remembered:
@@ -209,16 +212,96 @@ class Project:
         good_ref = store.resolve(good) if good else None
         return self._remember(
             ("explain", bad_ref, good_ref, as_of),
-            lambda: explain(
-                store,
-                bad_ref,
-                good=good_ref,
-                as_of=as_of,
-                library=self.library,
-                repo=self.repo_path,
-                entry_points=self.settings.entry_points,
+            lambda: self._with_verification(
+                explain(
+                    store,
+                    bad_ref,
+                    good=good_ref,
+                    as_of=as_of,
+                    library=self.library,
+                    repo=self.repo_path,
+                    entry_points=self.settings.entry_points,
+                )
             ),
         )
+
+    def _with_verification(self, report: RootCauseReport) -> RootCauseReport:
+        """The report with what re-training showed for the same pair, when it was verified."""
+        stored = self.verification(report.bad)
+        if stored is not None and stored.good == report.good:
+            report.notes.append(stored.summary())
+        elif self.verify_command is not None and report.suspects:
+            target = report.incident or report.bad
+            report.notes.append(
+                f"not verified by re-training yet: `agentops verify {target}` re-trains BAD "
+                "with each suspect reverted"
+            )
+        return report
+
+    def verification(self, ref: str) -> VerifyReport | None:
+        """The stored `agentops verify` result of a model version or incident, if any: kept in
+        the lineage store (state namespace `verify`) under BAD's version and its incident."""
+        raw = self.store.get_state(VERIFY_STATE, [self.store.resolve(ref)])
+        if not raw:
+            return None
+        from agentops.analysis.verify.report import VerifyReport
+
+        try:
+            return VerifyReport.from_json(json.loads(next(iter(raw.values()))))
+        except (ValueError, KeyError, TypeError):
+            return None  # written by another version of agentops: verify again
+
+    @property
+    def verify_command(self) -> str | None:
+        """`[verify] command` of the project's own agentops.toml — never from graph content."""
+        table = self.settings.raw.get("verify")
+        command = table.get("command") if isinstance(table, dict) else None
+        return command if isinstance(command, str) and command.strip() else None
+
+    def verify(
+        self,
+        bad: str,
+        good: str | None = None,
+        *,
+        metric: str | None = None,
+        repeats: int = 2,
+        max_runs: int = 60,
+        timeout: float = 1800.0,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> VerifyReport:
+        """Re-train BAD with each suspect of `why` reverted (`agentops.analysis.verify`), keep
+        the result as evidence and return it. Not an agent tool: it runs the team's code."""
+        from agentops.analysis.verify import VerifyOptions, verify
+        from agentops.errors import VerifyError
+
+        command = self.verify_command
+        if command is None:
+            raise VerifyError(
+                f"{self.settings.config_path}: no [verify] command",
+                hint='declare how to train: [verify] command = "python -m mypipeline.train" '
+                "(it writes its metrics as JSON to $AGENTOPS_METRICS)",
+            )
+        repo = self.repo_path
+        if repo is None:
+            raise VerifyError(
+                f"{self.settings.root}: no git repository to check candidate trees out of",
+                hint="set [sources.git] path in agentops.toml",
+            )
+        report = self.explain(bad, good)
+        options = VerifyOptions(command, metric, repeats, max_runs, timeout)
+        result = verify(
+            self.store,
+            report,
+            repo,
+            self.settings.state_dir / "verify-cache",
+            options,
+            on_progress,
+        )
+        data = json.dumps(result.to_json(), sort_keys=True)
+        keys = [result.bad, *([report.incident] if report.incident else [])]
+        self.store.put_state(VERIFY_STATE, {key: data for key in keys})
+        self.forget()
+        return result
 
     def checklist(self, ref: str) -> ChecklistSuggestion:
         """The tests that would have caught the regression of `ref`, from its root cause."""

@@ -7,6 +7,7 @@ run); each test gets its own schema, dropped afterwards.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -209,3 +210,29 @@ def synced_scenario(
         return synced[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def copied_scenario(
+    synced_scenario: Callable[[str], tuple[BuiltProject, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], tuple[BuiltProject, Path]]:
+    """`copied_scenario(name)` -> (the synced project, a fresh copy of its folder) for tests
+    that write into a project (its store, its .agentops/): every call makes a new copy."""
+    import shutil
+
+    def get(name: str) -> tuple[BuiltProject, Path]:
+        project, _ = synced_scenario(name)
+        dest = tmp_path_factory.mktemp(f"copy-{name}") / "project"
+        shutil.copytree(project.root, dest, symlinks=True)
+        return project, dest
+
+    return get
+
+
+@pytest.fixture
+def project_python_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's `[verify] command` runs `python` from PATH (the sample's does): make it the
+    one these tests run on, as `uv run` or the project's own environment would."""
+    here = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", f"{here}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -35,6 +35,7 @@ from agentops.cli.lineage import lineage_app
 from agentops.cli.mcp import McpCommand, mcp
 from agentops.cli.postmortem import postmortem
 from agentops.cli.rollback import rollback_app
+from agentops.cli.verify import verify
 from agentops.cli.why import why
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(rollback_app, name="rollback")
 app.add_typer(checklist_app, name="checklist")
 app.command()(why)
+app.command()(verify)
 app.command()(ask)
 app.command()(chat)
 app.command(cls=McpCommand)(mcp)

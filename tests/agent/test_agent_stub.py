@@ -169,6 +169,10 @@ class _Report:
     def to_json(self) -> dict[str, Any]:
         return self.data
 
+    @property
+    def bad(self) -> str:  # the project looks up a stored verification of BAD
+        return self.data["bad"]
+
 
 @pytest.fixture
 def fake_rootcause(monkeypatch: pytest.MonkeyPatch, refs):

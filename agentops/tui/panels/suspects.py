@@ -36,6 +36,9 @@ def verdict_line(report: dict[str, Any]) -> Text:
             f"{symptom['observed']:.4g} ({change:+.1%})",
             style="dim",
         )
+    for note in report.get("notes") or []:
+        if "re-training" in str(note):  # what `agentops verify` showed, or how to run it
+            line.append(f"\n{safe(note, 160)}", style="italic")
     return line
 
 
