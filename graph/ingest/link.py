@@ -179,6 +179,7 @@ class _Folder:
             if e.kind is EdgeKind.INPUT and e.src in by_ref
         ]
         found = self._contents(reads)
+        found.update(self._by_profile([r for r in reads if r.path is None]))
         by_node: dict[str, list[Edge]] = {}
         for edge in edges:
             for end in {edge.src, edge.dst}:
@@ -195,6 +196,14 @@ class _Folder:
                 target, how = targets.get((edge.src, edge.dst)) or (min(contents), "")
                 self._move(edge, node, str(target), how)
             self._fold(node, "mlflow", str(node.attrs.get("digest") or ""), contents)
+
+    def _by_profile(self, reads: list[_FileUse]) -> dict[tuple[str, str], tuple[str | None, str]]:
+        """Inputs MLflow logged with no file path (autolog's frames): the committed or
+        ingested data file whose profile agrees (`graph.ingest.mlflow.by_profile`)."""
+        from graph.ingest.mlflow.by_profile import PathlessRead, resolve_pathless
+
+        pathless = [PathlessRead(r.edge, r.node, r.run) for r in reads]
+        return resolve_pathless(self.store, self.repos, self._absolute, pathless)
 
     def _settle_replaced(self, datasets: list[Node]) -> None:
         """Input edges MLflow wrote to a placeholder whose ref git or `ingest data` has since
