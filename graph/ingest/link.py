@@ -10,7 +10,9 @@ the third where the content can be reached:
 - an MLflow input with a file path is the git blob at that path in its run's commit (the run's
   `git_commit`), when `ingest git` has versioned that blob (its BLAKE3 is in the store's git
   state) — that node carries the profile; failing that, the version `ingest data` saw at that
-  path when the run started (by mtime and row count);
+  path when the run started (by mtime and row count); one with no file path (autolog's
+  frames) is the one data file version in its commit's tree or on disk then whose rows and
+  columns agree with what MLflow logged (`graph.ingest.mlflow.by_profile`);
 - a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry whose md5
   is the one DVC recorded; the work-tree file is ingested as `ingest data` would (same node,
   same profile), a cache entry is looked up by its BLAKE3;
