@@ -25,7 +25,7 @@ a data file: it is a sample of the data, not a version of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 MATCHED_BY = "schema+rows"
 MIN_COLUMN_SHARE = 0.5  # of the logged columns, found in the file
 EXAMPLE_ROLE = "example"
+MAX_NAMED = 5  # candidates a reason names
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +145,11 @@ def _path_roles(path: str) -> set[str]:
     return {role for w in words if (role := ROLES.get(w))}
 
 
-def _names(candidates: Iterable[Candidate]) -> str:
-    return ", ".join(f"{c.path} ({c.ref}, {c.rows} rows)" for c in candidates)
+def _names(candidates: list[Candidate]) -> str:
+    """The candidates as a reason names them; a repository of many data files is cut short."""
+    shown = ", ".join(f"{c.path} ({c.ref}, {c.rows} rows)" for c in candidates[:MAX_NAMED])
+    more = len(candidates) - MAX_NAMED
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _git_versions_in_trees(
