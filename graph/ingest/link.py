@@ -10,7 +10,9 @@ the third where the content can be reached:
 - an MLflow input with a file path is the git blob at that path in its run's commit (the run's
   `git_commit`), when `ingest git` has versioned that blob (its BLAKE3 is in the store's git
   state) — that node carries the profile; failing that, the version `ingest data` saw at that
-  path when the run started (by mtime and row count);
+  path when the run started (by mtime and row count); one with no file path (autolog's
+  frames) is the one data file version in its commit's tree or on disk then whose rows and
+  columns agree with what MLflow logged (`graph.ingest.mlflow.by_profile`);
 - a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry whose md5
   is the one DVC recorded; the work-tree file is ingested as `ingest data` would (same node,
   same profile), a cache entry is looked up by its BLAKE3;
@@ -179,6 +181,7 @@ class _Folder:
             if e.kind is EdgeKind.INPUT and e.src in by_ref
         ]
         found = self._contents(reads)
+        found.update(self._by_profile([r for r in reads if r.path is None]))
         by_node: dict[str, list[Edge]] = {}
         for edge in edges:
             for end in {edge.src, edge.dst}:
@@ -195,6 +198,14 @@ class _Folder:
                 target, how = targets.get((edge.src, edge.dst)) or (min(contents), "")
                 self._move(edge, node, str(target), how)
             self._fold(node, "mlflow", str(node.attrs.get("digest") or ""), contents)
+
+    def _by_profile(self, reads: list[_FileUse]) -> dict[tuple[str, str], tuple[str | None, str]]:
+        """Inputs MLflow logged with no file path (autolog's frames): the committed or
+        ingested data file whose profile agrees (`graph.ingest.mlflow.by_profile`)."""
+        from graph.ingest.mlflow.by_profile import PathlessRead, resolve_pathless
+
+        pathless = [PathlessRead(r.edge, r.node, r.run) for r in reads]
+        return resolve_pathless(self.store, self.repos, self._absolute, pathless)
 
     def _settle_replaced(self, datasets: list[Node]) -> None:
         """Input edges MLflow wrote to a placeholder whose ref git or `ingest data` has since

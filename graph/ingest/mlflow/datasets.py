@@ -11,8 +11,9 @@ So:
   MLflow digest is recorded as an alias (`aliases: {"mlflow": [...]}`).
 - Otherwise the node is a placeholder `dataset:<name>@<mlflow digest>` (`algorithm: mlflow`,
   `content_verified: false`) holding the path MLflow gave; the link stage that ends every
-  ingest (`graph.ingest.link`) folds it into the git version of that path at the run's commit,
-  or says why it cannot (`content: unreachable`).
+  ingest (`graph.ingest.link`) folds it into the git version of that path at the run's commit
+  (no path: the data file whose rows and columns agree, `by_profile`), or says why it cannot
+  (`content: unreachable`).
 
 Roles: MLflow's `mlflow.data.context` tag (`training`, `eval`, autolog's `train`/`eval`, an
 `input_example`) is kept on the edge as given (`context`) and as a `role` (`ROLES`). Autolog
