@@ -3,9 +3,7 @@ user's work tree and MLflow store left as they were, clear errors instead of a v
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,22 +25,6 @@ SHAPE = {
 SUSPECT_SHAPE = {"ref": str, "kind": str, "verdict": str, "share": float, "runs": int}
 
 
-def _state(root: Path) -> dict[str, str]:
-    """What the user sees of their project: the work tree, HEAD, worktrees, the MLflow store."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
-        ).stdout
-
-    return {
-        "status": git("status", "--porcelain", "--untracked-files=all"),
-        "head": git("rev-parse", "HEAD"),
-        "worktrees": git("worktree", "list", "--porcelain"),
-        "mlflow": hashlib.sha256((root / "mlflow.db").read_bytes()).hexdigest(),
-    }
-
-
 def _verify(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
     code = main(["-C", str(root), "verify", *args])
     out, err = capsys.readouterr()
@@ -50,10 +32,10 @@ def _verify(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple
 
 
 def test_a_planted_code_cause_confirmed_cached_and_the_project_untouched(
-    copied_scenario: Callable, capsys: pytest.CaptureFixture[str]
+    copied_scenario: Callable, project_state: Callable, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built, root = copied_scenario("feature-code-bug")
-    before = _state(root)
+    before = project_state(root, "mlflow.db")
     args = (built.incident_id, "--repeats", "1", "--max-runs", "6", "--json")
     code, out, _ = _verify(capsys, root, *args)
     assert code == 0
@@ -77,7 +59,7 @@ def test_a_planted_code_cause_confirmed_cached_and_the_project_untouched(
     second = json.loads(out)
     assert code == 0 and second["runs"] == 0 and second["cached_runs"] == 6
     assert second["suspects"] == first["suspects"]
-    assert _state(root) == before
+    assert project_state(root, "mlflow.db") == before
 
     # the result is evidence: why shows it
     assert main(["-C", str(root), "why", built.incident_id, "--json"]) == 0
