@@ -211,6 +211,7 @@ def copied_scenario(
 ) -> Callable[[str], tuple[BuiltProject, Path]]:
     """`copied_scenario(name)` -> (the synced project, a fresh copy of its folder) for tests
     that write into a project (its store, its .agentops/): every call makes a new copy."""
+
     def get(name: str) -> tuple[BuiltProject, Path]:
         project, _ = synced_scenario(name)
         return project, _copy(project.root, tmp_path_factory.mktemp(f"copy-{name}"))
@@ -287,24 +288,32 @@ def project_state() -> Callable[[Path, str], dict[str, str]]:
 
 
 @pytest.fixture
-def verify_cli(
+def verify_planted(
     project_state: Callable[[Path, str], dict[str, str]],
     project_python_first: None,
     capsys: pytest.CaptureFixture[str],
 ) -> Callable[..., dict]:
-    """`verify_cli(root, store_file, INCIDENT, *args)` -> the `--json` of `agentops verify`, run
-    in-process as a user would; it must exit 0 and leave the user's work tree, HEAD, worktrees
-    and MLflow store as they were."""
+    """`verify_planted(built, root, store_file, *args)` -> the `--json` of `agentops verify
+    INCIDENT *args` on the copy `root` of a built scenario, run in-process as a user would.
+    It must exit 0 with the planted cause `confirmed` (share >= 0.5), no decoy confirmed, and
+    the user's work tree, HEAD, worktrees and MLflow store as they were."""
     import json
 
     from agentops.cli import main
 
-    def run(root: Path, store_file: str, *args: str) -> dict:
+    def run(built: BuiltProject, root: Path, store_file: str, *args: str) -> dict:
         before = project_state(root, store_file)
-        code = main(["-C", str(root), "verify", *args, "--json"])
+        code = main(["-C", str(root), "verify", built.incident_id, *args, "--json"])
         out, err = capsys.readouterr()
         assert code == 0, err
         assert project_state(root, store_file) == before
-        return json.loads(out)
+        result = json.loads(out)
+        by_ref = {s["ref"]: s for s in result["suspects"]}
+        cause = by_ref[built.ground_truth.causes[0].ref]
+        assert result["verdict"] == "cause-confirmed"
+        assert cause["verdict"] == "confirmed" and cause["share"] >= 0.5, cause
+        decoys = set(built.ground_truth.decoys)
+        assert not [r for r, s in by_ref.items() if r in decoys and s["verdict"] == "confirmed"]
+        return result
 
     return run

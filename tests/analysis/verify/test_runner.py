@@ -17,8 +17,8 @@ LOGS_TO_MLFLOW = (
     f"{sys.executable} -c '"
     "import json, os, mlflow\n"
     "with mlflow.start_run():\n"
-    "    mlflow.log_metric(\"rmse\", 2.5)\n"
-    "json.dump({\"rmse\": 2.5}, open(os.environ[\"AGENTOPS_METRICS\"], \"w\"))'"
+    '    mlflow.log_metric("rmse", 2.5)\n'
+    'json.dump({"rmse": 2.5}, open(os.environ["AGENTOPS_METRICS"], "w"))\''
 )
 
 
