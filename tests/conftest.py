@@ -193,20 +193,12 @@ def synced_scenario(
 
     Shared by every test of the session: read it, never change it (copy it first).
     """
-    from agentops.settings import load_settings
-    from agentops.sync import sync_project
-
     synced: dict[str, tuple[BuiltProject, str]] = {}
 
     def get(name: str) -> tuple[BuiltProject, str]:
         if name not in synced:
             project = built_scenario(name)
-            settings = load_settings(project.root)
-            with open_store(settings.db_url) as store:
-                outcomes = sync_project(settings, store)
-            failed = [o for o in outcomes if not o.ok]
-            assert not failed, [o.to_json() for o in failed]
-            synced[name] = (project, settings.db_url)
+            synced[name] = (project, _sync(project.root))
         return synced[name]
 
     return get
@@ -219,15 +211,48 @@ def copied_scenario(
 ) -> Callable[[str], tuple[BuiltProject, Path]]:
     """`copied_scenario(name)` -> (the synced project, a fresh copy of its folder) for tests
     that write into a project (its store, its .agentops/): every call makes a new copy."""
-    import shutil
 
     def get(name: str) -> tuple[BuiltProject, Path]:
         project, _ = synced_scenario(name)
-        dest = tmp_path_factory.mktemp(f"copy-{name}") / "project"
-        shutil.copytree(project.root, dest, symlinks=True)
-        return project, dest
+        return project, _copy(project.root, tmp_path_factory.mktemp(f"copy-{name}"))
 
     return get
+
+
+@pytest.fixture(scope="session")
+def synced_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[BuiltProject], Path]:
+    """`synced_copy(project)` -> a fresh copy of any built project's folder (the churn or
+    home-price one too), after `agentops sync` of the project in place (once per project)."""
+    synced: set[Path] = set()
+
+    def get(project: BuiltProject) -> Path:
+        if project.root not in synced:
+            _sync(project.root)
+            synced.add(project.root)
+        return _copy(project.root, tmp_path_factory.mktemp(f"copy-{project.root.name}"))
+
+    return get
+
+
+def _sync(root: Path) -> str:
+    """`agentops sync` of the project at `root`; its lineage store URL."""
+    from agentops.settings import load_settings
+    from agentops.sync import sync_project
+
+    settings = load_settings(root)
+    with open_store(settings.db_url) as store:
+        outcomes = sync_project(settings, store)
+    failed = [o for o in outcomes if not o.ok]
+    assert not failed, [o.to_json() for o in failed]
+    return settings.db_url
+
+
+def _copy(root: Path, folder: Path) -> Path:
+    import shutil
+
+    dest = folder / "project"
+    shutil.copytree(root, dest, symlinks=True)
+    return dest
 
 
 @pytest.fixture
@@ -236,3 +261,59 @@ def project_python_first(monkeypatch: pytest.MonkeyPatch) -> None:
     one these tests run on, as `uv run` or the project's own environment would."""
     here = str(Path(sys.executable).parent)
     monkeypatch.setenv("PATH", f"{here}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+@pytest.fixture
+def project_state() -> Callable[[Path, str], dict[str, str]]:
+    """`project_state(root, store_file)` -> what the user sees of their project: the work tree,
+    HEAD, the worktrees, and the bytes of the MLflow store file (`agentops verify` must leave
+    all of them as they were)."""
+    import hashlib
+    import subprocess
+
+    def state(root: Path, store_file: str) -> dict[str, str]:
+        def git(*args: str) -> str:
+            return subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+            ).stdout
+
+        return {
+            "status": git("status", "--porcelain", "--untracked-files=all"),
+            "head": git("rev-parse", "HEAD"),
+            "worktrees": git("worktree", "list", "--porcelain"),
+            "mlflow": hashlib.sha256((root / store_file).read_bytes()).hexdigest(),
+        }
+
+    return state
+
+
+@pytest.fixture
+def verify_planted(
+    project_state: Callable[[Path, str], dict[str, str]],
+    project_python_first: None,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., dict]:
+    """`verify_planted(built, root, store_file, *args)` -> the `--json` of `agentops verify
+    INCIDENT *args` on the copy `root` of a built scenario, run in-process as a user would.
+    It must exit 0 with the planted cause `confirmed` (share >= 0.5), no decoy confirmed, and
+    the user's work tree, HEAD, worktrees and MLflow store as they were."""
+    import json
+
+    from agentops.cli import main
+
+    def run(built: BuiltProject, root: Path, store_file: str, *args: str) -> dict:
+        before = project_state(root, store_file)
+        code = main(["-C", str(root), "verify", built.incident_id, *args, "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert project_state(root, store_file) == before
+        result = json.loads(out)
+        by_ref = {s["ref"]: s for s in result["suspects"]}
+        cause = by_ref[built.ground_truth.causes[0].ref]
+        assert result["verdict"] == "cause-confirmed"
+        assert cause["verdict"] == "confirmed" and cause["share"] >= 0.5, cause
+        decoys = set(built.ground_truth.decoys)
+        assert not [r for r, s in by_ref.items() if r in decoys and s["verdict"] == "confirmed"]
+        return result
+
+    return run

@@ -109,6 +109,10 @@ class Runner:
                 "AGENTOPS_METRICS": str(metrics_path),
                 "MLFLOW_TRACKING_URI": mlflow_uri,
                 "MLFLOW_REGISTRY_URI": mlflow_uri,
+                # MLflow 3.x refuses to open a file store unless opted in (older ones ignore
+                # this): the scratch store keeps runs and artifacts out of the tree and the
+                # team's store either way
+                "MLFLOW_ALLOW_FILE_STORE": "true",
             }
             env.pop("AGENTOPS_DB_URL", None)
             proc = subprocess.Popen(  # noqa: S602 - the command comes only from agentops.toml
