@@ -454,8 +454,7 @@ class _Folder:
             found = (_DvcBytes(ref, entry), "") if ref else (None, reason)
         else:
             file = entry or work_file
-            version = ingest_tracked_file(self.store, file, path, seen_at_path=entry is None)
-            self.timelines.clear()  # a version more at that path
+            version = ingest_tracked_file(self.store, file, path)
             if version.status == "new":
                 self.report.ingested.append(version.ref)
             found = _DvcBytes(version.ref, file), ""

@@ -224,25 +224,21 @@ def _latest_ref(store: LineageStore, name: str) -> str | None:
     return versions[-1].ref if versions else None
 
 
-def ingest_tracked_file(
-    store: LineageStore, file: Path, path: str, seen_at_path: bool
-) -> DatasetVersion:
+def ingest_tracked_file(store: LineageStore, file: Path, path: str) -> DatasetVersion:
     """Version one file whose versions another tool tracks (DVC), as `ingest data` versions
     the file at `path`: named by that path's stem, stored with that path, profiled in the
-    format its name says. `file` is the file at `path` itself (`seen_at_path`: then its mtime
-    is recorded there, as `ingest data` does) or a copy of its bytes kept elsewhere (a DVC
-    cache entry, whose own name says nothing of its format). No `previous` edge: the tool
-    that tracks the file orders its versions, and they arrive in no particular order here."""
+    format its name says. `file` is the file at `path` itself or a copy of its bytes kept
+    elsewhere (a DVC cache entry, whose own name says nothing of its format; a compressed one
+    is only fingerprinted). No `previous` edge: the tool that tracks the file orders its
+    versions, and they arrive here in no particular order. No timeline entry either: which
+    version a run read is the tool's record, not the time the link step happened to look."""
     cache = StatCache.load(store, [file])
     fingerprint = fingerprint_path(file, cache)
     pure = Path(path)
-    compressed = pure.name.lower().endswith(COMPRESSED_SUFFIXES)
-    fmt = None if compressed and not seen_at_path else detect_format(pure)
+    fmt = None if pure.name.lower().endswith(COMPRESSED_SUFFIXES) else detect_format(pure)
     version, node = _version(store, file, path, default_name(pure), fingerprint, [file], fmt)
     store.upsert([node] if node is not None else [], [])
     cache.save(store)
-    if seen_at_path:
-        _remember_versions(store, {str(file.resolve()): [_seen(version, fingerprint)]})
     return version
 
 
