@@ -444,7 +444,8 @@ def _explain_derived_data(
         writer = max(writers, key=lambda s: s.score)
         path = paths[suspect.ref]
         writer.evidence += [
-            f"{path} (written by a stage that depends on it) changed: {e}" for e in suspect.evidence[:3]
+            f"{path} (written by a stage that depends on it) changed: {e}"
+            for e in suspect.evidence[:3]
         ]
         writer.score = max(writer.score, suspect.score)
         suspect.score *= 0.5
