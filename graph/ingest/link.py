@@ -53,6 +53,7 @@ from graph.model import Edge, Node
 from graph.refs import EdgeKind, NodeKind, config_ref, dataset_ref
 
 if TYPE_CHECKING:
+    from graph.ingest.dvc import DataRef
     from graph.store import LineageStore
 
 GIT_STATE = "git"
@@ -161,6 +162,8 @@ class _Folder:
         self.timelines: dict[Path, list[dict[str, Any]]] = {}  # path → what `ingest data` saw
         # (repo, path, md5) → a DVC-recorded version reached, or why not; once per pass
         self.dvc_bytes: dict[tuple[str, str, str], tuple[_DvcBytes | None, str]] = {}
+        # (repo, commit) → path → the versions DVC recorded there (`recorded_versions`)
+        self.dvc_records: dict[tuple[str, str], dict[str, list[DataRef]]] = {}
 
     def run(self) -> None:
         datasets = self.store.find(NodeKind.DATASET)
@@ -474,8 +477,13 @@ class _Folder:
 
         for repo in self.repos:
             relative = _relative(path, repo)
-            outs = recorded_versions(repo, commit, relative) if relative is not None else []
-            if not outs or relative is None:
+            if relative is None:
+                continue
+            key = (str(repo), commit)
+            if key not in self.dvc_records:  # a run's inputs share its commit's records
+                self.dvc_records[key] = recorded_versions(repo, commit)
+            outs = self.dvc_records[key].get(relative, [])
+            if not outs:
                 continue
             found = [self._dvc_content(repo, relative, o.digest, o.size)[0] for o in outs]
             versions = [version for version in found if version is not None]
