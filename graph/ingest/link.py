@@ -11,9 +11,14 @@ the third where the content can be reached:
   `git_commit`), when `ingest git` has versioned that blob (its BLAKE3 is in the store's git
   state) — that node carries the profile; failing that, the version `ingest data` saw at that
   path when the run started (by mtime and row count);
-- a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry whose md5
-  is the one DVC recorded; the work-tree file is ingested as `ingest data` would (same node,
-  same profile), a cache entry is looked up by its BLAKE3;
+- an MLflow input whose path DVC tracks (not in git) is one of the few versions DVC recorded
+  for that path at the run's commit or the next commit that changed `dvc.lock`/`.dvc` files
+  (`graph.ingest.dvc.recorded_versions`): the one whose bytes reproduce MLflow's own pandas
+  digest, else the only one with MLflow's row count;
+- a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry
+  (`graph.ingest.dvc.cache`) whose md5 is the one DVC recorded, versioned and profiled as
+  `ingest data` would version the file at its DVC path (same node, same profile); a cache
+  entry over `CACHED_PROFILE_MAX_BYTES` is only looked up by its BLAKE3;
 - an OpenLineage dataset that names a file (`graph.ingest.openlineage.files`) inside the
   project is, for each run that read it, the git blob at that path in the run's commit
   (`sourceCodeLocation.version`) or else the version `ingest data` saw there when the run
@@ -74,7 +79,7 @@ class LinkReport:
 
     folded: list[str] = field(default_factory=list)  # placeholder refs folded into content
     unreachable: dict[str, str] = field(default_factory=dict)  # placeholder ref → reason
-    ingested: list[str] = field(default_factory=list)  # content nodes made from work-tree files
+    ingested: list[str] = field(default_factory=list)  # content nodes made from DVC-tracked bytes
     commit_links: int = 0  # commit→run edges added (`graph.ingest.links`)
     config_links: int = 0  # config→run edges added
 
