@@ -13,9 +13,14 @@ the third where the content can be reached:
   path when the run started (by mtime and row count); one with no file path (autolog's
   frames) is the one data file version in its commit's tree or on disk then whose rows and
   columns agree with what MLflow logged (`graph.ingest.mlflow.by_profile`);
-- a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry whose md5
-  is the one DVC recorded; the work-tree file is ingested as `ingest data` would (same node,
-  same profile), a cache entry is looked up by its BLAKE3;
+- an MLflow input whose path DVC tracks (not in git) is one of the few versions DVC recorded
+  for that path at the run's commit or the next commit that changed `dvc.lock`/`.dvc` files
+  (`graph.ingest.dvc.recorded_versions`): the one whose bytes reproduce MLflow's own pandas
+  digest, else the only one with MLflow's row count;
+- a DVC output or `.dvc` version is the file in the work tree or the DVC cache entry
+  (`graph.ingest.dvc.cache`) whose md5 is the one DVC recorded, versioned and profiled as
+  `ingest data` would version the file at its DVC path (same node, same profile); a cache
+  entry over `CACHED_PROFILE_MAX_BYTES` is only looked up by its BLAKE3;
 - an OpenLineage dataset that names a file (`graph.ingest.openlineage.files`) inside the
   project is, for each run that read it, the git blob at that path in the run's commit
   (`sourceCodeLocation.version`) or else the version `ingest data` saw there when the run
@@ -52,9 +57,10 @@ from graph.ingest.aliases import add_alias, is_placeholder
 from graph.ingest.openlineage.files import file_dataset_path, openlineage_identity
 from graph.ingest.openlineage.merge import merge_facet_records
 from graph.model import Edge, Node
-from graph.refs import EdgeKind, NodeKind, Ref, config_ref, dataset_ref
+from graph.refs import EdgeKind, NodeKind, config_ref, dataset_ref
 
 if TYPE_CHECKING:
+    from graph.ingest.dvc import DataRef
     from graph.store import LineageStore
 
 GIT_STATE = "git"
@@ -63,6 +69,10 @@ UNREACHABLE = "unreachable"
 CONFIG_MIN_SHARE = 0.5
 CONFIG_MIN_KEYS = 2
 MD5_CHUNK = 1 << 20
+# A DVC cache entry up to this size is versioned and profiled when a DVC out names it, as git's
+# committed data files are (`graph.ingest.git.versions.PROFILE_MAX_BYTES`); a bigger one is only
+# matched to a version `ingest data` made, so a link step never reads a data lake.
+CACHED_PROFILE_MAX_BYTES = 64 << 20
 
 
 @dataclass(slots=True)
@@ -71,7 +81,7 @@ class LinkReport:
 
     folded: list[str] = field(default_factory=list)  # placeholder refs folded into content
     unreachable: dict[str, str] = field(default_factory=dict)  # placeholder ref → reason
-    ingested: list[str] = field(default_factory=list)  # content nodes made from work-tree files
+    ingested: list[str] = field(default_factory=list)  # content nodes made from DVC-tracked bytes
     commit_links: int = 0  # commit→run edges added (`graph.ingest.links`)
     config_links: int = 0  # config→run edges added
 
@@ -132,6 +142,14 @@ class _FileUse:
         return RunAttrs(self.run).git_commit if self.run is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class _DvcBytes:
+    """A version DVC recorded, reached: its content node and the file holding its bytes."""
+
+    ref: str
+    file: Path
+
+
 class _Folder:
     """Folds MLflow, DVC and OpenLineage nodes into the content nodes they name."""
 
@@ -149,6 +167,10 @@ class _Folder:
         self.settled: dict[tuple[str, str, EdgeKind], Edge] = {}  # edges only re-labelled
         self.unlinked: list[tuple[str, str, EdgeKind]] = []  # moved edges of nodes that stay
         self.timelines: dict[Path, list[dict[str, Any]]] = {}  # path → what `ingest data` saw
+        # (repo, path, md5) → a DVC-recorded version reached, or why not; once per pass
+        self.dvc_bytes: dict[tuple[str, str, str], tuple[_DvcBytes | None, str]] = {}
+        # (repo, commit) → path → the versions DVC recorded there (`recorded_versions`)
+        self.dvc_records: dict[tuple[str, str], dict[str, list[DataRef]]] = {}
 
     def run(self) -> None:
         datasets = self.store.find(NodeKind.DATASET)
@@ -359,6 +381,9 @@ class _Folder:
                 if self._node(ref) is not None:
                     return ref, "git"
             return None, f"git blob {blob[:12]} at {commit[:12]} is not versioned: run ingest git"
+        recorded = self._dvc_version_read(use, path, commit) if commit else None
+        if recorded is not None:
+            return recorded
         by_time = self._version_at_start(use, run, path)
         if by_time is not None:
             return by_time, "path+time"
@@ -407,46 +432,91 @@ class _Folder:
         if attrs.get("is_dir") or md5.endswith(".dir"):
             self._mark_unreachable(node, "a folder out: DVC hashes its .dir manifest, not bytes")
             return
-        repo = Path(str(attrs.get("repo") or ""))
         path = DatasetAttrs(node).path or ""
         if not attrs.get("repo") or not path:
             self._mark_unreachable(node, "DVC names no file for it")
             return
-        work_file = repo / path
-        cached = [repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]]
-        cached.append(repo / ".dvc" / "cache" / md5[:2] / md5[2:])
-        name = Ref(NodeKind.DATASET, node.ref.split(":", 1)[1]).name
         size = attrs.get("size")
-        if _has_md5(work_file, md5, size):
-            target = self._ingest_file(work_file, name)
-        else:
-            entry = next((c for c in cached if c.is_file()), None)  # named by its md5
-            target = self._by_blake3(entry, md5, name) if entry is not None else None
-            if target is None:
-                self._mark_unreachable(
-                    node,
-                    f"neither {path} nor the DVC cache holds md5 {md5[:12]}"
-                    if entry is None
-                    else f"in the DVC cache, but no dataset version holds its bytes: "
-                    f"dvc checkout, then ingest data {path}",
-                )
-                return
+        target, why = self._dvc_content(Path(str(attrs["repo"])), path, md5, size)
+        if target is None:
+            self._mark_unreachable(node, why)
+            return
         for edge in self.store.edges_of([node.ref]):
-            self._move(edge, node, target, "md5")
-        self._fold(node, "md5", md5, {target})
+            self._move(edge, node, target.ref, "md5")
+        self._fold(node, "md5", md5, {target.ref})
 
-    def _ingest_file(self, file: Path, name: str) -> str:
-        """The work-tree file as `ingest data` makes it: the same node whichever ran first."""
-        from graph.ingest.data import default_name, ingest_datasets
+    def _dvc_content(
+        self, repo: Path, path: str, md5: str, size: Any
+    ) -> tuple[_DvcBytes | None, str]:
+        """The content node of the version of `repo`'s `path` whose md5 DVC recorded, and
+        the file holding its bytes: the work-tree file when it has them, else the DVC cache
+        entry, each ingested as `ingest data` would ingest the file at `path` (a cache entry
+        over `CACHED_PROFILE_MAX_BYTES` only looked up by its BLAKE3); or None and why."""
+        from graph.ingest.data import default_name, ingest_tracked_file
+        from graph.ingest.dvc.cache import cache_entry
 
-        result = ingest_datasets(
-            self.store, [file], name=None if name == default_name(file) else name, root=self.root
-        )
-        self.timelines.clear()  # a version more at that path
-        ref = result.datasets[0].ref
-        if result.datasets[0].status == "new":
-            self.report.ingested.append(ref)
-        return ref
+        key = (str(repo), path, md5.lower())
+        if key in self.dvc_bytes:
+            return self.dvc_bytes[key]
+        work_file = repo / path
+        in_work_tree = _has_md5(work_file, md5, size)
+        entry = None if in_work_tree else cache_entry(repo, md5)
+        found: tuple[_DvcBytes | None, str]
+        if entry is None and not in_work_tree:
+            found = None, f"neither {path} nor the DVC cache holds md5 {md5[:12]}"
+        elif entry is not None and entry.stat().st_size > CACHED_PROFILE_MAX_BYTES:
+            ref = self._by_blake3(entry, md5, default_name(Path(path)))
+            reason = (
+                f"in the DVC cache, over {CACHED_PROFILE_MAX_BYTES >> 20} MiB and no dataset "
+                f"version holds its bytes: dvc checkout, then ingest data {path}"
+            )
+            found = (_DvcBytes(ref, entry), "") if ref else (None, reason)
+        else:
+            file = entry or work_file
+            version = ingest_tracked_file(self.store, file, path)
+            if version.status == "new":
+                self.report.ingested.append(version.ref)
+            found = _DvcBytes(version.ref, file), ""
+        self.dvc_bytes[key] = found
+        return found
+
+    def _dvc_version_read(
+        self, use: _FileUse, path: Path, commit: str
+    ) -> tuple[str | None, str] | None:
+        """The version of a DVC-tracked file an MLflow run read, among the few DVC recorded at
+        the run's commit or just after it (`recorded_versions`): the one whose bytes give
+        MLflow's own pandas digest of the logged dataset, else the only one whose row count
+        is the one MLflow logged. None when DVC does not track the path there."""
+        from graph.ingest.dvc import recorded_versions
+        from graph.ingest.mlflow.datasets import reproduces_pandas_digest
+        from graph.profile import detect_format
+
+        for repo in self.repos:
+            relative = _relative(path, repo)
+            if relative is None:
+                continue
+            key = (str(repo), commit)
+            if key not in self.dvc_records:  # a run's inputs share its commit's records
+                self.dvc_records[key] = recorded_versions(repo, commit)
+            outs = self.dvc_records[key].get(relative, [])
+            if not outs:
+                continue
+            found = [self._dvc_content(repo, relative, o.digest, o.size)[0] for o in outs]
+            versions = [version for version in found if version is not None]
+            digest = str(use.node.attrs.get("digest") or "").lower()
+            fmt = detect_format(Path(relative))
+            for version in versions:
+                if reproduces_pandas_digest(version.file, fmt, digest):
+                    return version.ref, "dvc+digest"
+            counted = {v.ref for v in versions if self._rows(v.ref) == use.rows}
+            if use.rows is not None and len(counted) == 1:
+                return counted.pop(), "dvc+rows"
+            return None, (
+                f"DVC recorded {len(outs)} versions of {relative} at or just after commit "
+                f"{commit[:12]} ({len(versions)} with their bytes at hand); none reproduces "
+                "MLflow's digest or alone its row count"
+            )
+        return None
 
     def _by_blake3(self, file: Path, md5: str, name: str) -> str | None:
         """The stored version holding a DVC cache entry's bytes; the entry's BLAKE3 is kept in
@@ -460,6 +530,10 @@ class _Folder:
             self.store.put_state(LINK_STATE, {key: digest})
         ref = dataset_ref(name, str(digest))
         return ref if self._node(ref) is not None else None
+
+    def _rows(self, ref: str) -> int | None:
+        node = self._node(ref)
+        return DatasetAttrs(node).row_count if node is not None else None
 
     # -- folding ---------------------------------------------------------------------------------
 

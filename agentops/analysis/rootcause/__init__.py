@@ -416,9 +416,10 @@ def _explain_derived_data(
     outputs: dict[str, set[str]],
 ) -> None:
     """A dataset a pipeline stage writes changes when the stage's code, params or
-    dependencies change: when a commit of the window touched one of them, the data's change is
-    that commit's consequence (its evidence), not a cause of its own (DVC's dvc.lock names
-    each out's deps)."""
+    dependencies change: when a commit of the window touched one of them, or a version of a
+    data file the pipeline reads (not writes) changed, the data's change is that change's
+    consequence (its evidence), not a cause of its own (DVC's dvc.lock names each out's deps;
+    `outputs` holds each out's deps, theirs in turn included)."""
     by_commit = {f"commit:{c.sha}": c for c in diff.commits if not c.merge}
     for suspect in data:
         sources = outputs.get(paths.get(suspect.ref, ""))
@@ -431,12 +432,20 @@ def _explain_derived_data(
             and s.reaches_model
             and any(p in sources for ps in by_commit[s.ref].files.values() for p in ps)
         ]
+        writers += [
+            s
+            for s in data
+            if s.reaches_model
+            and paths.get(s.ref) in sources
+            and paths.get(s.ref) not in outputs  # the pipeline's input, not another product
+        ]
         if not writers:
             continue
         writer = max(writers, key=lambda s: s.score)
         path = paths[suspect.ref]
         writer.evidence += [
-            f"{path} (written by a stage that runs it) changed: {e}" for e in suspect.evidence[:3]
+            f"{path} (written by a stage that depends on it) changed: {e}"
+            for e in suspect.evidence[:3]
         ]
         writer.score = max(writer.score, suspect.score)
         suspect.score *= 0.5

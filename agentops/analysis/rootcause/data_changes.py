@@ -29,6 +29,9 @@ PSI_MAJOR = 0.25
 NULL_SPIKE_POINTS = 0.10
 RESCALE_FACTOR = 2.0
 ROW_DROP = 0.2  # a fifth of the rows gone
+KEY_DISTINCT_SHARE = 0.95  # distinct values per non-null row of a key (KMV estimates: ~3% error)
+KEY_MIN_ROWS = 20  # below this every column of a tiny table looks like a key
+KEY_INTEGER_TYPE = re.compile(r"^u?int\d*$")  # Arrow's integer types; floats are never keys
 TIME_NAME = re.compile(r"(^|_)(time|timestamp|ts|date|datetime|created|updated|event_time)($|_)")
 # Words that name a split, as whole words of a name or path (`test` never matches `latest`).
 EVAL_NAME = re.compile(
@@ -318,6 +321,7 @@ def compare_datasets(
             a.get("kind") == b.get("kind")
             and a.get("kind") in ("numeric", "categorical")
             and not moves_with_time
+            and not (_is_key(a, change.rows_before) and _is_key(b, change.rows_after))
         ):
             drift = column_drift(a, b)
             shift.psi = drift.get("psi")
@@ -330,6 +334,22 @@ def compare_datasets(
     if old is not None and new is not None and old.source_time and new.source_time:
         change.version_went_back = new.source_time < old.source_time
     return change
+
+
+def _is_key(column: dict[str, Any], rows: Any) -> bool:
+    """Whether a profiled column is an identifier: integers or text, (nearly) every non-null
+    value distinct, as a customer or order key. Its values label rows, they are not a feature
+    (the covariate-drift card: drift in a column the model does not use is noise), and a new
+    export's new keys move its distribution by design. Floats are measurements, whose values
+    are all distinct as a matter of course, never keys."""
+    distinct = column.get("distinct")
+    textual = column.get("kind") == "categorical"
+    if not (textual or KEY_INTEGER_TYPE.match(str(column.get("type") or ""))):
+        return False
+    if not isinstance(rows, int) or rows < KEY_MIN_ROWS or not isinstance(distinct, int | float):
+        return False
+    present = rows * (1.0 - float(column.get("null_rate") or 0.0))
+    return present > 0 and distinct >= KEY_DISTINCT_SHARE * present
 
 
 def pair_versions(

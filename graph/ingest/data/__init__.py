@@ -172,7 +172,10 @@ def ingest_datasets(
         fingerprint = fingerprint_path(target, cache, tick)
         result.bytes_read += fingerprint.bytes_read
         dataset_name = name.strip() if name else default_name(target)
-        version, node = _version(store, target, label, dataset_name, fingerprint, files[target])
+        fmt = _format(target, files[target])
+        version, node = _version(
+            store, target, label, dataset_name, fingerprint, files[target], fmt
+        )
         if dataset_name not in latest:
             latest[dataset_name] = _latest_ref(store, dataset_name)
         previous = latest[dataset_name]
@@ -184,15 +187,7 @@ def ingest_datasets(
             edges.append(Edge(previous, version.ref, EdgeKind.PREVIOUS, {}, at))
         latest[dataset_name] = version.ref
         result.datasets.append(version)
-        history.setdefault(str(target), []).append(
-            {
-                "ref": version.ref,
-                "digest": fingerprint.digest,
-                "mtime_ns": fingerprint.mtime_ns,
-                "size": fingerprint.size,
-                "row_count": version.row_count,
-            }
-        )
+        history.setdefault(str(target), []).append(_seen(version, fingerprint))
     written = store.upsert(nodes.values(), edges)
     result.nodes, result.edges = written.nodes, written.edges
     cache.save(store)
@@ -229,6 +224,35 @@ def _latest_ref(store: LineageStore, name: str) -> str | None:
     return versions[-1].ref if versions else None
 
 
+def ingest_tracked_file(store: LineageStore, file: Path, path: str) -> DatasetVersion:
+    """Version one file whose versions another tool tracks (DVC), as `ingest data` versions
+    the file at `path`: named by that path's stem, stored with that path, profiled in the
+    format its name says. `file` is the file at `path` itself or a copy of its bytes kept
+    elsewhere (a DVC cache entry, whose own name says nothing of its format; a compressed one
+    is only fingerprinted). No `previous` edge: the tool that tracks the file orders its
+    versions, and they arrive here in no particular order. No timeline entry either: which
+    version a run read is the tool's record, not the time the link step happened to look."""
+    cache = StatCache.load(store, [file])
+    fingerprint = fingerprint_path(file, cache)
+    pure = Path(path)
+    fmt = None if pure.name.lower().endswith(COMPRESSED_SUFFIXES) else detect_format(pure)
+    version, node = _version(store, file, path, default_name(pure), fingerprint, [file], fmt)
+    store.upsert([node] if node is not None else [], [])
+    cache.save(store)
+    return version
+
+
+def _seen(version: DatasetVersion, fingerprint: Fingerprint) -> dict[str, Any]:
+    """A path's timeline entry (`data:versions`): this version was there at this mtime."""
+    return {
+        "ref": version.ref,
+        "digest": fingerprint.digest,
+        "mtime_ns": fingerprint.mtime_ns,
+        "size": fingerprint.size,
+        "row_count": version.row_count,
+    }
+
+
 def _version(
     store: LineageStore,
     target: Path,
@@ -236,10 +260,10 @@ def _version(
     name: str,
     fingerprint: Fingerprint,
     files: list[Path],
+    fmt: str | None,
 ) -> tuple[DatasetVersion, Node | None]:
     """The version for this content; a node to write only if the store lacks it or its profile."""
     ref = dataset_ref(name, fingerprint.digest)
-    fmt = _format(target, files)
     existing = store.get(ref)
 
     def version(attrs: dict[str, Any], status: str) -> DatasetVersion:

@@ -506,3 +506,30 @@ def _closure(out: str, direct: dict[str, set[str]]) -> set[str]:
             seen.add(path)
             todo.extend(direct.get(path, ()))
     return seen
+
+
+def recorded_versions(repo: Path, commit: str) -> dict[str, list[DataRef]]:
+    """Per repo-relative file path, the versions (md5, files only) DVC recorded for it as a
+    stage's out in a `dvc.lock` or an out of a `.dvc` file, at `commit` and at the first commit
+    after it that changed those files on each branch holding it: DVC's workflow commits
+    `dvc.lock` after `dvc repro`, so what a run at `commit` read is often recorded only in the
+    next commit. Oldest record first, each md5 once; a handful per path, never a history."""
+    from graph.ingest.dvc.history import next_changes, read_blobs, tree_paths
+
+    found: dict[str, dict[str, DataRef]] = {}
+    for sha in [commit, *next_changes(repo, commit, PATHSPECS)]:
+        files = [p for p in tree_paths(repo, sha) if _wanted(p)]
+        contents = read_blobs(repo, [f"{sha}:{p}" for p in files])
+        for file in files:
+            content = contents.get(f"{sha}:{file}", b"")
+            try:
+                if file.rsplit("/", 1)[-1] == "dvc.lock":
+                    outs = [out for entry in parse_lock(content, file) for out in entry.outs]
+                else:
+                    outs = parse_dvc_file(content, file)
+            except DvcFormatError:
+                continue
+            for out in outs:
+                if out.algorithm.startswith("md5") and not out.is_dir:
+                    found.setdefault(out.path, {}).setdefault(out.digest.lower(), out)
+    return {path: list(versions.values()) for path, versions in found.items()}

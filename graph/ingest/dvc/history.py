@@ -192,3 +192,33 @@ def object_ids(root: Path, specs: Sequence[str]) -> dict[str, tuple[str, str]]:
         if len(parts) == 3 and parts[-1] != b"missing":
             found[spec] = (parts[1].decode(), parts[0].decode())
     return found
+
+
+def next_changes(root: Path, commit: str, pathspecs: Sequence[str]) -> list[str]:
+    """On each branch (local or remote-tracking) that contains `commit`, the first commit after
+    it that changed a file matching `pathspecs`; oldest first, each once. A tool that records
+    what a job produced in a commit of its own (`dvc repro`, then `git commit dvc.lock`)
+    records it here."""
+    tips = _git(
+        root,
+        "for-each-ref",
+        "--contains",
+        commit,
+        "--format=%(objectname)",
+        "refs/heads",
+        "refs/remotes",
+    )
+    found: list[str] = []
+    for tip in dict.fromkeys(_text(tips.stdout).split()) if tips.returncode == 0 else []:
+        done = _git(
+            root,
+            "rev-list",
+            "--reverse",
+            "--ancestry-path",
+            f"{commit}..{tip}",
+            "--",
+            *pathspecs,
+        )
+        first = _text(done.stdout).split()[:1] if done.returncode == 0 else []
+        found += [sha for sha in first if sha not in found]
+    return found

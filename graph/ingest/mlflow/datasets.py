@@ -24,6 +24,7 @@ datasets, not three versions of one; an example never shares a name with the dat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,3 +271,29 @@ def _schema(raw: Any) -> list[dict[str, str]] | None:
 
 def millis_to_time(millis: int | None) -> datetime | None:
     return datetime.fromtimestamp(millis / 1000, UTC) if millis else None
+
+
+MLFLOW_PANDAS_DIGEST = re.compile(r"^[0-9a-f]{8}$")
+PANDAS_READERS = {"csv": "read_csv", "tsv": "read_csv", "parquet": "read_parquet"}
+
+
+def reproduces_pandas_digest(file: Path, fmt: str | None, digest: str) -> bool:
+    """Whether the bytes of `file` (a table in format `fmt`), read as `mlflow.data.from_pandas`
+    users read them (`pandas.read_csv`, `read_parquet`), give MLflow's own pandas digest
+    `digest` (8 hex: `mlflow.data.digest_utils.compute_pandas_digest`). MLflow's digest covers
+    the first 10,000 rows and the row count, so this tells which of a few known versions a run
+    read, never the content of an unknown one."""
+    reader = PANDAS_READERS.get(fmt or "")
+    if reader is None or not MLFLOW_PANDAS_DIGEST.match(digest):
+        return False
+    try:
+        import pandas as pd
+        from mlflow.data.digest_utils import compute_pandas_digest
+    except ImportError:
+        return False
+    options = {"sep": "\t"} if fmt == "tsv" else {}
+    try:
+        frame = getattr(pd, reader)(file, **options)
+        return bool(compute_pandas_digest(frame) == digest)
+    except Exception:  # noqa: BLE001 - any file pandas cannot read reproduces nothing
+        return False

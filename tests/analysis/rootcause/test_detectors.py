@@ -253,3 +253,23 @@ def test_findings_in_the_report_are_redacted_like_the_evidence() -> None:
     (ranked,) = _rank([spiked], builtin_library())
     assert ranked.card == "null-spike" and ranked.findings
     assert "hunter2-prod" not in json.dumps(ranked.to_json())
+
+
+def test_an_identifier_column_is_no_drift_while_a_feature_is(tmp_path: Path) -> None:
+    """A new export's new customer keys move the key column by design; a feature that moves
+    the same way is drift."""
+    from agentops.analysis.rootcause.data_changes import PSI_MAJOR, compare_datasets
+    from graph.profile import profile_attrs
+
+    def version(name: str, start: int) -> Node:
+        path = tmp_path / f"{name}.csv"
+        rows = [f"{start + i},{(start + i) % 7},{i % 5},{(start + i) * 1.37}" for i in range(200)]
+        path.write_text("account_id,level,weekday,charges\n" + "\n".join(rows) + "\n")
+        return Node.make(f"dataset:{name}@{'a' * 12}", profile_attrs([path], "csv"))
+
+    change = compare_datasets("exports", version("old", 0), version("new", 5000), "training")
+    psi = {c.name: c.psi for c in change.columns}
+    assert psi["account_id"] is None  # every value distinct on both sides: a key
+    assert psi["weekday"] is not None and psi["weekday"] < 0.1  # same distribution
+    assert psi["level"] is not None  # not a key (7 values): still compared
+    assert psi["charges"] is not None and psi["charges"] > PSI_MAJOR  # floats: no key
