@@ -30,6 +30,23 @@ from typing import Any
 from graph.model import Node, parse_time
 from graph.refs import NodeKind
 
+# What a run used a dataset for, from the context its tracker logged (MLflow's
+# `mlflow.data.context`, as logged, lower case): ingest keeps the role on the input edge and the
+# analysis pairs versions by it.
+DATA_ROLES = {
+    "training": "training",
+    "train": "training",
+    "eval": "evaluation",
+    "evaluation": "evaluation",
+    "validation": "evaluation",
+    "val": "evaluation",
+    "test": "evaluation",
+    "testing": "evaluation",
+    "input_example": "example",
+    "example": "example",
+    "serving_input_example": "example",
+}
+
 
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}

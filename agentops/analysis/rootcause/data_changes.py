@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from graph.attributes import DATA_ROLES
 from graph.model import Node
 
 PSI_MODERATE = 0.1
@@ -43,19 +44,6 @@ EXAMPLE_NAME = re.compile(r"(^|[^a-z])input_example$", re.IGNORECASE)
 # Roles of data a run learns from: training, and data nothing marks (what a run reads and is
 # not evaluated on, it learns from).
 LEARNED_FROM = ("training", "")
-ROLE_WORDS = {  # contexts as logged (MLflow's `mlflow.data.context`) → role
-    "training": "training",
-    "train": "training",
-    "eval": "evaluation",
-    "evaluation": "evaluation",
-    "validation": "evaluation",
-    "val": "evaluation",
-    "test": "evaluation",
-    "testing": "evaluation",
-    "input_example": "example",
-    "example": "example",
-    "serving_input_example": "example",
-}
 
 
 def data_role(name: str, path: str | None, role: str | None, context: str | None) -> str:
@@ -67,8 +55,8 @@ def data_role(name: str, path: str | None, role: str | None, context: str | None
     """
     for said in (role, context):
         for part in (said or "").lower().split(","):
-            if part.strip() in ROLE_WORDS:
-                return ROLE_WORDS[part.strip()]
+            if part.strip() in DATA_ROLES:
+                return DATA_ROLES[part.strip()]
     if EXAMPLE_NAME.search(name):
         return "example"
     # the file and its folder name the split; folders above it are where the project lives

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from graph.attributes import DATA_ROLES
 from graph.ingest.aliases import add_alias
 from graph.ingest.data import path_timeline, version_read_at
 from graph.jsontext import JSONTextError, parse_json
@@ -42,19 +43,7 @@ if TYPE_CHECKING:
 
 CONTEXT_TAG = "mlflow.data.context"
 GENERIC_NAMES = frozenset({"", "dataset", "data", "df", "input", "inputs"})
-ROLES = {  # MLflow contexts (as logged, lower case) → the role kept on the input edge
-    "training": "training",
-    "train": "training",
-    "eval": "evaluation",
-    "evaluation": "evaluation",
-    "validation": "evaluation",
-    "val": "evaluation",
-    "test": "evaluation",
-    "testing": "evaluation",
-    "input_example": "example",
-    "example": "example",
-    "serving_input_example": "example",
-}
+ROLES = DATA_ROLES
 DIGEST_NOTE = (
     "MLflow dataset digest; for pandas data it covers only the first 10,000 rows and the row "
     "count, so equal digests do not prove equal content"
