@@ -343,12 +343,16 @@ class LineageStore:
 
         Accepts full refs, commit prefixes of 7+ hex chars (with or without `commit:`),
         `name/version` for models, a dataset or config name alone when it has one version,
-        a digest prefix after `@`, and bare run and incident ids.
+        a digest prefix after `@`, bare run and incident ids, and MLflow's own URIs
+        (`models:/name/3`, `models:/name@champion`, `runs:/<id>/...`), which MLflow users copy
+        from its UI and code.
         """
         text = text.strip()
         if not text:
             raise RefError("empty ref", hint="give a ref such as model:recsys/7 or a commit sha")
-        candidates = self._candidates(text)
+        candidates = self._mlflow_uri(text) if text.startswith(MLFLOW_URI_SCHEMES) else None
+        if candidates is None:
+            candidates = self._candidates(text)
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
@@ -366,6 +370,25 @@ class LineageStore:
             hint=f"use one of: {shown}",
             candidates=tuple(candidates),
         )
+
+    def _mlflow_uri(self, text: str) -> list[str] | None:
+        """The node an MLflow URI names; an alias is the version it points to now (its latest
+        move the store saw). None when `text` is not one of the URIs MLflow mints."""
+        if run := _RUNS_URI.match(text):
+            return self._candidates(f"run:{run['id']}")
+        model = _MODELS_URI.match(text)
+        if model is None:
+            return None
+        if model["version"]:
+            return self._candidates(f"model:{model['name']}/{model['version']}")
+        moves = self._refs_matching(
+            [(f"deploy:{_like_escape(model['name'])}/{_like_escape(model['alias'])}@%", None)]
+        )
+        if not moves:
+            return []
+        latest = max(moves)  # a move's ref ends in its UTC time, so the latest sorts last
+        edges = self.edges_of([latest])
+        return [e.src for e in edges if e.dst == latest and e.kind is EdgeKind.DEPLOYED]
 
     def _candidates(self, text: str) -> list[str]:
         if is_full_ref(text):
@@ -419,7 +442,8 @@ class LineageStore:
         from graph.store.views import nodes as table
 
         key = text.split(":", 1)[-1]
-        for needle in dict.fromkeys((key, re.split(r"[@/]", key)[0])):
+        name = next((part for part in re.split(r"[@/]", key) if part), key)
+        for needle in dict.fromkeys((key, name)):
             query = (
                 select(table.c.ref)
                 .where(table.c.ref.like("%" + _like_escape(needle) + "%", escape="\\"))
@@ -431,6 +455,11 @@ class LineageStore:
             if found:
                 return found
         return []
+
+
+MLFLOW_URI_SCHEMES = ("models:/", "runs:/")
+_MODELS_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[^/]+))/?$")
+_RUNS_URI = re.compile(r"runs:/(?P<id>[^/]+)(?:/.*)?$")
 
 
 def _accepted(

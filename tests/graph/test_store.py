@@ -94,6 +94,25 @@ def test_short_forms_resolve(sample_store: LineageStore, typed: str, expected: s
     assert sample_store.resolve(typed) == expected
 
 
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("models:/recsys/2", "model:recsys/2"),
+        ("models:/recsys@champion", "model:recsys/2"),  # the version the alias points to
+        ("runs:/r2/model", "run:r2"),
+    ],
+)
+def test_mlflow_uris_resolve(sample_store: LineageStore, uri: str, expected: str) -> None:
+    assert sample_store.resolve(uri) == expected
+
+
+def test_unknown_mlflow_alias_suggests_the_model(sample_store: LineageStore) -> None:
+    with pytest.raises(RefError) as raised:
+        sample_store.resolve("models:/recsys@nope")
+    assert raised.value.message == "no node matches 'models:/recsys@nope'"
+    assert "model:recsys/2" in raised.value.hint
+
+
 def test_ambiguous_ref_lists_the_candidates(sample_store: LineageStore) -> None:
     with pytest.raises(RefError) as raised:
         sample_store.resolve("ratings")
