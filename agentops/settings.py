@@ -111,25 +111,50 @@ def load_settings(start: Path | None = None, db_url: str | None = None) -> Proje
     )
 
 
-DEFAULT_CONFIG = """\
+CONFIG_HEADER = """\
 # agentops project settings. See docs/conventions.md for every key.
 # knowledge = ["docs/ops"]            # your team's own cards
 # db = "postgresql+psycopg://…"       # share one lineage store; default .agentops/lineage.db
-
-[sources.git]
-path = "."
 """
 
 
-def init_project(root: Path) -> tuple[Path, bool]:
-    """Write agentops.toml (never over an existing one) and .agentops/; True if it was written."""
+def detect_sources(root: Path) -> dict[str, dict[str, Any]]:
+    """The `[sources.*]` tables for what the project at `root` shows where each tool puts it
+    by default (each source's `detect`), in run order."""
+    from graph.ingest import sources
+
+    found = {name: source.detect(root) for name, source in sources().items()}
+    return {name: table for name, table in found.items() if table is not None}
+
+
+def config_text(tables: dict[str, dict[str, Any]]) -> str:
+    """agentops.toml with these source tables (values are strings or lists of them, written
+    as TOML basic strings, which JSON's string syntax is)."""
+    import json
+
+    from graph.ingest import sources
+
+    parts = [CONFIG_HEADER]
+    for name, table in tables.items():
+        keys = "".join(f"{key} = {json.dumps(value)}\n" for key, value in table.items())
+        parts.append(f"\n[sources.{name}]\n{keys}")
+    missing = [f"[sources.{name}]" for name in sources() if name not in tables]
+    if missing:
+        parts.append(f"\n# not found here, add when needed: {', '.join(missing)}\n")
+    return "".join(parts)
+
+
+def init_project(root: Path) -> tuple[Path, bool, dict[str, dict[str, Any]]]:
+    """Write agentops.toml (never over an existing one) with the sources found in `root`, and
+    .agentops/; returns the file, whether it was written, and the sources it declares."""
     config = root / CONFIG_FILE
     written = not config.exists()
+    found = detect_sources(root) if written else {}
     if written:
-        config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        config.write_text(config_text(found), encoding="utf-8")
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
     ignore = state / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")
-    return config, written
+    return config, written, found

@@ -132,10 +132,15 @@ def init(ctx: typer.Context) -> None:
 
     from agentops.settings import init_project
 
-    config, written = init_project(Path.cwd())
+    config, written, found = init_project(Path.cwd())
     store = state(ctx).store()
     verb = "wrote" if written else "kept existing"
     stderr().print(f"{verb} {config}; lineage store at {store.url}", highlight=False)
+    for name, table in found.items():
+        where = ", ".join(f"{key} = {value}" for key, value in table.items())
+        stderr().print(f"  found {name}: {where}", highlight=False, markup=False)
+    if written:
+        stderr().print("next: agentops sync", highlight=False)
 
 
 @app.command()

@@ -147,6 +147,12 @@ class Source(ABC):
     ) -> IngestReport:
         """Read the source into `store`; counts are filled in by `run`."""
 
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        """The `[sources.<name>]` table `agentops init` writes when the project at `root`
+        shows this source where its tool puts it by default (a `.git`, MLflow's default store,
+        a `dvc.yaml`), else None. Only looks; reads nothing into a store."""
+        return None
+
     def run(
         self, store: LineageStore, options: SourceOptions, progress: Progress | None = None
     ) -> IngestReport:

@@ -104,6 +104,9 @@ class IncidentsSource(Source):
         "linked from what they affect."
     )
     keys = (Key("paths", "paths", [], "incident files or folders of *.json files"),)
+
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        return {"paths": ["incidents/"]} if (root / "incidents").is_dir() else None
     parameters = (
         Parameter(
             "paths", list[Path], "Incident files or folders; default: [sources.incidents] paths."

@@ -72,7 +72,7 @@ def project(tmp_path: Path) -> Path:
 
     root = tmp_path / "project"
     root.mkdir()
-    init_project(root)
+    init_project(root)  # an empty folder: no source found
     open_store(load_settings(root).db_url).close()
     return root
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
 from graph.ingest.git.source import REF_PARAMETERS
@@ -19,6 +19,10 @@ class DvcSource(Source):
         "versions) from every commit that changed them, on the refs `ingest git` reads."
     )
     keys = (Key("path", "path", ".", "the DVC project (a git work tree or a folder in one)"),)
+
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        marks = ("dvc.yaml", "dvc.lock", ".dvc")  # a pipeline, its lock, or `dvc init`'s folder
+        return {"path": "."} if any((root / mark).exists() for mark in marks) else None
     parameters = (
         Parameter(
             "path",

@@ -37,6 +37,10 @@ class GitSource(Source):
         "overrides which files count as config, data, docs, …"
     )
     keys = (Key("path", "path", ".", "the repository (a relative path is under the project)"),)
+
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        inside = any((folder / ".git").exists() for folder in (root, *root.parents))
+        return {"path": "."} if inside else None
     parameters = (
         Parameter(
             "path", Path, "Repository to read (default: [sources.git] path, else the project)."

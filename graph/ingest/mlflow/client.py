@@ -31,27 +31,76 @@ _ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": HTTP_RETRIES,
     "MLFLOW_HTTP_REQUEST_TIMEOUT": HTTP_TIMEOUT_S,
     "MLFLOW_DISABLE_TELEMETRY": "true",  # an ingest must not phone home
+    # MLflow 3 refuses to open an `mlruns/` folder unless told to; agentops only reads one, and
+    # `_check_local_store` has made sure it exists (opening a missing one would create it).
+    "MLFLOW_ALLOW_FILE_STORE": "true",
 }
+SQLITE_PREFIX = "sqlite:///"
+FILE_STORE = "mlruns"  # MLflow's folder store, its default where it already holds experiments
+SQLITE_STORE = "mlflow.db"  # MLflow's default store since 3.7 (`sqlite:///mlflow.db`)
+_NAMED_SERVERS = ("databricks", "databricks-uc")  # tracking URIs that are not paths
 
 
 def resolve_tracking_uri(
     explicit: str | None, configured: str | None, root: Path | None = None
 ) -> str:
     """--tracking-uri, else MLFLOW_TRACKING_URI, else agentops.toml's `[sources.mlflow]
-    tracking_uri` (a relative sqlite path in it is relative to the project root)."""
+    tracking_uri` (a relative sqlite or folder path in it is relative to the project root),
+    else the store MLflow itself uses by default when run in the project root."""
     uri = explicit or os.environ.get("MLFLOW_TRACKING_URI") or configured
+    if not uri and root is not None:
+        uri = default_tracking_uri(root)
     if not uri:
         raise IngestError(
             "no MLflow tracking URI",
             hint="pass --tracking-uri, set MLFLOW_TRACKING_URI, or set [sources.mlflow] "
             "tracking_uri in agentops.toml",
         )
-    prefix = "sqlite:///"
-    if uri == configured and root is not None and uri.startswith(prefix):
-        path = uri.removeprefix(prefix)
-        if not path.startswith("/") and ":memory:" not in path:
-            uri = f"{prefix}{(root / path).resolve()}"
+    if uri == configured and root is not None:
+        uri = _under_root(uri, root)
     return uri
+
+
+def default_tracking_uri(root: Path, *, relative: bool = False) -> str | None:
+    """The store MLflow opens by default when a script runs in `root` with no tracking URI
+    set, if it is there: `./mlruns` when that folder holds experiments (MLflow keeps using it),
+    else `./mlflow.db`. `relative` gives it as agentops.toml writes it."""
+    if _holds_experiments(root / FILE_STORE):
+        return FILE_STORE if relative else (root / FILE_STORE).resolve().as_uri()
+    if (root / SQLITE_STORE).is_file():
+        return SQLITE_PREFIX + (SQLITE_STORE if relative else str((root / SQLITE_STORE).resolve()))
+    return None
+
+
+def _under_root(uri: str, root: Path) -> str:
+    """A relative sqlite path or folder store path, made absolute under the project root."""
+    if uri.startswith(SQLITE_PREFIX):
+        path = uri.removeprefix(SQLITE_PREFIX)
+        if not path.startswith("/") and ":memory:" not in path:
+            return f"{SQLITE_PREFIX}{(root / path).resolve()}"
+        return uri
+    folder = _folder_store(uri)
+    if folder is None or folder.is_absolute():
+        return uri
+    return (root / folder).resolve().as_uri()
+
+
+def _folder_store(uri: str) -> Path | None:
+    """The folder of a folder-store URI (`./mlruns`, `/abs/mlruns`, `file:///abs/mlruns`)."""
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        return Path(parts.path)
+    return Path(uri) if not parts.scheme and uri not in _NAMED_SERVERS else None
+
+
+def _holds_experiments(folder: Path) -> bool:
+    """MLflow's own test for a folder store with data: an experiment folder with its meta."""
+    try:
+        return any(
+            child.name.isdigit() and (child / "meta.yaml").exists() for child in folder.iterdir()
+        )
+    except OSError:
+        return False
 
 
 def masked_uri(uri: str) -> str:
@@ -85,11 +134,21 @@ def _check_local_store(uri: str) -> None:
     MLflow creates its tables in any SQLite file it is pointed at that lacks one of them — an
     empty file at a mistyped path, the lineage store itself, a tracking database with a dropped
     table — and exits happily. So the file is opened read-only first and must hold every table
-    of MLflow's schema (as MLflow itself checks before it "initialises").
+    of MLflow's schema (as MLflow itself checks before it "initialises"). A folder store must
+    already hold an experiment, or MLflow would make one (it only adds its `.trash` folder).
     """
-    if not uri.startswith("sqlite:///") or ":memory:" in uri:
+    folder = _folder_store(uri)
+    if folder is not None:
+        if not _holds_experiments(folder):  # MLflow would create one there
+            raise IngestError(
+                f"no MLflow experiments in {folder}",
+                hint="check the tracking URI (a folder MLflow wrote, sqlite:///path/mlflow.db, "
+                "or a server's http(s) URL)",
+            )
         return
-    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    if not uri.startswith(SQLITE_PREFIX) or ":memory:" in uri:
+        return
+    path = Path(uri.removeprefix(SQLITE_PREFIX).split("?", 1)[0])
     hint = "check the tracking URI (sqlite:///absolute/path/mlflow.db)"
     if not path.is_file():
         raise IngestError(f"no MLflow database at {path}", hint=hint)

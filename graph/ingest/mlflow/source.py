@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
 
@@ -43,6 +44,12 @@ class MlflowSource(Source):
             True,
         ),
     )
+
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        from graph.ingest.mlflow.client import default_tracking_uri
+
+        uri = default_tracking_uri(root, relative=True)
+        return {"tracking_uri": uri} if uri else None
 
     def ingest(
         self, store: LineageStore, options: SourceOptions, progress: Progress | None

@@ -5,13 +5,16 @@ repeated `sync` wants); files named on the command line are always read."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import IngestError
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
 
 if TYPE_CHECKING:
     from graph.store import LineageStore
+
+EVENT_FOLDERS = ("lineage", "openlineage")  # where `agentops init` looks for event files
 
 
 class OpenLineageSource(Source):
@@ -31,6 +34,10 @@ class OpenLineageSource(Source):
             metavar="FILE|DIR|-",
         ),
     )
+
+    def detect(self, root: Path) -> dict[str, Any] | None:
+        folders = [name for name in EVENT_FOLDERS if _holds_events(root / name)]
+        return {"paths": [f"{name}/" for name in folders]} if folders else None
 
     def ingest(
         self, store: LineageStore, options: SourceOptions, progress: Progress | None
@@ -60,3 +67,9 @@ class OpenLineageSource(Source):
 
 
 SOURCE = OpenLineageSource()
+
+
+def _holds_events(folder: Path) -> bool:
+    from graph.ingest.openlineage.events import event_files
+
+    return folder.is_dir() and bool(event_files(folder))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentops.cli import main
-from graph.ingest.mlflow.client import masked_uri, resolve_tracking_uri
+from graph.ingest.mlflow.client import default_tracking_uri, masked_uri, resolve_tracking_uri
 from tests.ingest.mlflow.mlflow_project import MlflowProject
 
 pytestmark = pytest.mark.filterwarnings(
@@ -58,6 +58,42 @@ def test_uri_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         resolve_tracking_uri(None, "sqlite:///x.db", tmp_path) == f"sqlite:///{tmp_path / 'x.db'}"
     )
     assert masked_uri("http://bob:secret@host:5000/x") == "http://bob:***@host:5000/x"
+    folder = (tmp_path / "mlruns").as_uri()  # a relative folder store is under the root too
+    assert resolve_tracking_uri(None, "mlruns", tmp_path) == folder
+    assert resolve_tracking_uri(None, "./mlruns", tmp_path) == folder
+    assert resolve_tracking_uri(None, "databricks", tmp_path) == "databricks"
+
+
+def test_with_no_uri_the_store_mlflow_writes_by_default_is_read(tmp_path: Path) -> None:
+    """MLflow's own default in the project root: `./mlruns` if it holds experiments (MLflow
+    keeps using it), else `./mlflow.db`; nothing there is no default."""
+    assert default_tracking_uri(tmp_path) is None
+    (tmp_path / "mlflow.db").write_bytes(b"")
+    assert default_tracking_uri(tmp_path, relative=True) == "sqlite:///mlflow.db"
+    assert resolve_tracking_uri(None, None, tmp_path) == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    (tmp_path / "mlruns" / ".trash").mkdir(parents=True)
+    assert default_tracking_uri(tmp_path, relative=True) == "sqlite:///mlflow.db"  # no experiment
+    (tmp_path / "mlruns" / "0").mkdir()
+    (tmp_path / "mlruns" / "0" / "meta.yaml").write_text("name: Default\n")
+    assert default_tracking_uri(tmp_path, relative=True) == "mlruns"
+
+
+def test_a_folder_store_is_read_and_a_missing_one_never_created(
+    cli: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project trained before MLflow 3.7 (or with MLFLOW_ALLOW_FILE_STORE) has `mlruns/`."""
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = mlflow.MlflowClient(tracking_uri=str(cli / "mlruns"))
+    run = client.create_run("0")
+    client.log_param(run.info.run_id, "alpha", "0.5")
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
+    assert main(["ingest", "mlflow", "--json"]) == 0  # no URI given: MLflow's default, here
+    assert json.loads(capsys.readouterr().out)["runs_read"] == 1
+    assert main(["ingest", "mlflow", "--tracking-uri", str(cli / "elsewhere")]) == 1
+    assert "no MLflow experiments in" in capsys.readouterr().err
+    assert not (cli / "elsewhere").exists()
 
 
 def test_no_uri_anywhere_is_a_usage_error(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
