@@ -107,6 +107,7 @@ class IncidentsSource(Source):
 
     def detect(self, root: Path) -> dict[str, Any] | None:
         return {"paths": ["incidents/"]} if (root / "incidents").is_dir() else None
+
     parameters = (
         Parameter(
             "paths", list[Path], "Incident files or folders; default: [sources.incidents] paths."

@@ -23,6 +23,7 @@ class DvcSource(Source):
     def detect(self, root: Path) -> dict[str, Any] | None:
         marks = ("dvc.yaml", "dvc.lock", ".dvc")  # a pipeline, its lock, or `dvc init`'s folder
         return {"path": "."} if any((root / mark).exists() for mark in marks) else None
+
     parameters = (
         Parameter(
             "path",

@@ -41,6 +41,7 @@ class GitSource(Source):
     def detect(self, root: Path) -> dict[str, Any] | None:
         inside = any((folder / ".git").exists() for folder in (root, *root.parents))
         return {"path": "."} if inside else None
+
     parameters = (
         Parameter(
             "path", Path, "Repository to read (default: [sources.git] path, else the project)."
