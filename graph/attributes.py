@@ -340,6 +340,13 @@ class ModelVersionAttrs(Attrs):
         return _strs(self.raw.get("runtime_packages"))
 
     @property
+    def input_columns(self) -> frozenset[str] | None:
+        """The named input columns of the model's logged signature; None when none was read
+        (a model without a signature, or with tensor inputs)."""
+        names = _strs(self.raw.get("input_columns"))
+        return frozenset(names) if names else None
+
+    @property
     def runtime_env_files(self) -> list[str]:
         """Which of the model's environment files `runtime_packages` was read from."""
         return _strs(self.raw.get("runtime_env_files"))

@@ -41,6 +41,7 @@ from agentops.analysis.rootcause.evidence import (
     WITHIN_NOISE,
     attach_evidence,
 )
+from agentops.analysis.rootcause.params_origin import ParamOrigin, param_origins
 from agentops.analysis.rootcause.relevance import (
     ReachEvidence,
     dev_group_reason,
@@ -56,6 +57,7 @@ from agentops.analysis.rootcause.report import (
     Symptom,
 )
 from agentops.analysis.rootcause.scoring import (
+    BENIGN_SCORE,
     CAUSE_SCORE,
     UNREAD_CLASSES,
     apply_priors,
@@ -229,6 +231,7 @@ def _suspects(
     if promotion is not None:
         suspects.append(promotion)
     data, paths = _data_suspects(store, changes, good, bad)
+    data += _data_named_by_code(store, changes, good, bad, data, reach)
     code: list[Suspect] = []
     outputs: dict[str, set[str]] = {}
     if changes.code is None:
@@ -243,10 +246,11 @@ def _suspects(
             notes += reach.notes
     suspects += code
     suspects += data
-    suspects += _param_suspects(changes, suspects)
+    suspects += _param_suspects(changes, suspects, repo)
     apply_priors(suspects, library)
     if changes.code is not None:
         _explain_derived_data(data, paths, code, changes.code, outputs)
+    _explain_code_built_data(store, data, code)
     if promotion is not None:
         for suspect in suspects[1:]:
             suspect.score *= 0.4
@@ -455,6 +459,32 @@ def _explain_derived_data(
         )
 
 
+def _explain_code_built_data(store: LineageStore, data: list[Suspect], code: list[Suspect]) -> None:
+    """A dataset MLflow logged from a frame the code built (its source type `code`: autolog's
+    training and evaluation frames, `mlflow.data.from_pandas` with no source) changes when what
+    built it changes: a changed data file the run reads, else a commit on the model's import
+    path. Its move is then that change's evidence, not a cause of its own."""
+    nodes = {n.ref: n for n in store.get_many([s.ref for s in data])}
+    built = [s for s in data if s.ref in nodes and nodes[s.ref].attrs.get("source_type") == "code"]
+    files = [s for s in data if s not in built and s.reaches_model and s.score > BENIGN_SCORE]
+    commits = [s for s in code if s.reaches_model and s.score > BENIGN_SCORE]
+    makers = files or commits
+    if not makers:
+        return
+    for suspect in built:
+        maker = max(makers, key=lambda s: s.score)
+        what = nodes[suspect.ref].name
+        maker.evidence += [
+            f"the {what} frame MLflow logged moved with it: {e}" for e in suspect.evidence[1:4]
+        ]
+        maker.score = max(maker.score, suspect.score)
+        suspect.score *= 0.5
+        suspect.evidence.append(
+            f"built by the code (MLflow logged its source as code) from what {maker.ref} "
+            "changed: a consequence of that change"
+        )
+
+
 def _data_suspects(
     store: LineageStore, changes: LineageDiff, good: Version, bad: Version
 ) -> tuple[list[Suspect], dict[str, str]]:
@@ -473,6 +503,7 @@ def _data_suspects(
         [(roles[use.dataset.ref], use.dataset) for use in good.inputs],
         [(roles[use.dataset.ref], use.dataset) for use in bad.inputs],
     )
+    inputs = bad.attrs.input_columns
     suspects: list[Suspect] = []
     paths: dict[str, str] = {}
     for change in datasets:
@@ -491,7 +522,7 @@ def _data_suspects(
             if role == "example":
                 suspects.append(_example_ruled_out(node))
                 continue
-            compared = compare_datasets(change.name, before, after, role, freshness)
+            compared = compare_datasets(change.name, before, after, role, freshness, inputs)
             suspects.append(data_suspect(compared))
             if path := DatasetAttrs(node).path:
                 paths[suspects[-1].ref] = path
@@ -500,10 +531,52 @@ def _data_suspects(
         for use in bad.inputs:
             role = roles[use.dataset.ref]
             if use.dataset.ref in both and role in LEARNED_FROM:
-                same = compare_datasets(use.dataset.name, use.dataset, use.dataset, role, freshness)
+                same = compare_datasets(
+                    use.dataset.name, use.dataset, use.dataset, role, freshness, inputs
+                )
                 if same.lags_evaluation:  # data with no time columns says nothing of time
                     suspects.append(data_suspect(same))
     return suspects, paths
+
+
+def _data_named_by_code(
+    store: LineageStore,
+    changes: LineageDiff,
+    good: Version,
+    bad: Version,
+    known: list[Suspect],
+    reach: ReachEvidence | None,
+) -> list[Suspect]:
+    """Data files the window's commits changed that no run logged as an input but that the
+    code on the model's import path names (`pd.read_csv("data/wine.csv")`): MLflow's own
+    examples read their CSV without `mlflow.log_input`, so only the code says it is read."""
+    mentions = reach.mentions if reach is not None else None
+    if changes.code is None or mentions is None:
+        return []
+    covered = {s.ref for s in known} | {s.previous for s in known if s.previous}
+    covered |= {use.dataset.ref for use in (*good.inputs, *bad.inputs)}
+    found: list[Suspect] = []
+    for change in changes.code.data:
+        if change.new in covered or (change.old and change.old in covered):
+            continue
+        nodes = {n.ref: n for n in store.get_many([r for r in (change.old, change.new) if r])}
+        new, old = nodes.get(change.new), nodes.get(change.old or "")
+        path = DatasetAttrs(new).path if new is not None else None
+        named = mentions.file_named(path) if path else None
+        if new is None or named is None:
+            continue
+        role = data_role(new.name, path, None, None)
+        compared = compare_datasets(change.name, old, new, role, None, bad.attrs.input_columns)
+        suspect = data_suspect(compared)
+        suspect.evidence.append(
+            f"read by the code on the model's path, though no run logged it: {named}"
+        )
+        for commit in changes.code.commits:
+            if path in commit.files.get("data", []):
+                suspect.related.append(f"commit:{commit.sha}")
+                suspect.evidence.append(f"changed by commit {commit.sha[:10]}: {commit.subject!r}")
+        found.append(suspect)
+    return found
 
 
 def _role_of(use: DatasetInput) -> str:
@@ -538,8 +611,9 @@ def _row_drop(good: Version, bad: Version, data: list[Suspect]) -> float | None:
     return (before - after) / before
 
 
-def _param_suspects(changes: LineageDiff, known: list[Suspect]) -> list[Suspect]:
-    """Run params that changed and that no config change already accounts for."""
+def _param_suspects(changes: LineageDiff, known: list[Suspect], repo: Path | None) -> list[Suspect]:
+    """Run params that changed and that no config change already accounts for: on the commit
+    whose diff set their new values (`params_origin`), the others on the bad run."""
     explained = " ".join(item for s in known for item in s.evidence)
     keys = [
         {"key": change.key, "old": change.old, "new": change.new}
@@ -548,12 +622,28 @@ def _param_suspects(changes: LineageDiff, known: list[Suspect]) -> list[Suspect]
     ]
     if not keys or changes.run_b is None:
         return []
-    suspect = config_suspect("run params", changes.run_b, changes.run_a, keys, {})
-    suspect.kind, suspect.summary = (
-        "params",
-        "run params changed: " + ", ".join(k["key"] for k in keys),
-    )
-    return [suspect]
+    origins: dict[str, ParamOrigin] = {}
+    if repo is not None and changes.code is not None:
+        origins = param_origins(keys, changes.code, repo)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key in keys:
+        origin = origins.get(key["key"])
+        groups.setdefault(f"commit:{origin.sha}" if origin else changes.run_b, []).append(key)
+    suspects = []
+    for ref, group in groups.items():
+        on_run = ref == changes.run_b
+        suspect = config_suspect("run params", ref, changes.run_a if on_run else None, group, {})
+        suspect.kind = "params"
+        suspect.summary = "run params changed: " + ", ".join(k["key"] for k in group)
+        if not on_run:
+            suspect.related.append(changes.run_b)
+            suspect.evidence += [
+                f"this commit set {k['key']}: {origins[k['key']].path}: "
+                f"{origins[k['key']].line[:100]}"
+                for k in group
+            ]
+        suspects.append(suspect)
+    return suspects
 
 
 def _symptom(

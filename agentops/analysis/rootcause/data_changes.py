@@ -126,6 +126,7 @@ class ColumnShift:
     null_before: float = 0.0
     null_after: float = 0.0
     scale_factor: float | None = None  # how many times the range/mean grew (or shrank)
+    bookkeeping: bool = False  # a row key or a timestamp: it labels rows, it is not learned
 
 
 def reach(spans: list[TimeSpan]) -> TimeSpan | None:
@@ -170,6 +171,18 @@ class DatasetChange:
     version_went_back: bool = False  # the bad run read an older version than the good run
     profiled: bool = True
     freshness: Freshness | None = None  # what the runs' training and evaluation data reach
+    model_inputs: frozenset[str] | None = None  # the bad model's signature, when it has one
+
+    def is_label(self, column: str) -> bool | None:
+        """Whether `column` is what the model predicts, as its signature tells: a column of a
+        table the model reads (most of its inputs are columns here) that is not an input and
+        not an identifier. None when the signature does not say (no signature, another table)."""
+        inputs = self.model_inputs
+        names = {c.name for c in self.columns}
+        if not inputs or len(inputs & names) * 2 < len(inputs):
+            return None
+        shift = next((c for c in self.columns if c.name == column), None)
+        return column not in inputs and not (shift is not None and shift.bookkeeping)
 
     @property
     def row_change(self) -> float | None:
@@ -276,11 +289,13 @@ def compare_datasets(
     new: Node | None,
     role: str,
     freshness: Freshness | None = None,
+    model_inputs: frozenset[str] | None = None,
 ) -> DatasetChange:
-    """Schema, rows, nulls, scale, drift and freshness between two versions of `name`."""
+    """Schema, rows, nulls, scale, drift and freshness between two versions of `name`;
+    `model_inputs` (the bad model's signature) tells its label column apart."""
     from graph.profile.drift import column_drift
 
-    change = DatasetChange(name, old, new, role, freshness=freshness)
+    change = DatasetChange(name, old, new, role, freshness=freshness, model_inputs=model_inputs)
     before, after = _columns(old), _columns(new)
     change.profiled = bool(before and after)
     old_types, new_types = (
@@ -305,11 +320,13 @@ def compare_datasets(
             null_after=float(b.get("null_rate") or 0.0),
         )
         moves_with_time = bool(TIME_NAME.search(column.lower()))  # drifts by design
+        shift.bookkeeping = moves_with_time or (
+            _is_key(a, change.rows_before) and _is_key(b, change.rows_after)
+        )
         if (
             a.get("kind") == b.get("kind")
             and a.get("kind") in ("numeric", "categorical")
-            and not moves_with_time
-            and not (_is_key(a, change.rows_before) and _is_key(b, change.rows_after))
+            and not shift.bookkeeping
         ):
             drift = column_drift(a, b)
             shift.psi = drift.get("psi")

@@ -361,8 +361,8 @@ def _same(logged: Any, value: Any) -> bool:
 def _keys(suspect: Suspect, nodes: dict[str, Node], runs: _Runs) -> list[KeyEvidence]:
     new = nodes.get(suspect.ref)
     old = nodes.get(suspect.previous or "")
-    if suspect.kind == "params" and new is not None:
-        params = (RunAttrs(old).params if old else {}, RunAttrs(new).params)
+    if suspect.kind == "params" and runs.bad is not None:  # on the bad run or a commit
+        params = (RunAttrs(runs.good).params if runs.good else {}, RunAttrs(runs.bad).params)
         return [
             _key("run params", change, (CONFIRMED, change.key, change.new))
             for change in key_changes(*params)

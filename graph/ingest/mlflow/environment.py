@@ -15,6 +15,7 @@ files, or whose artifacts are elsewhere, simply has no `runtime_packages` — ne
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,11 +32,38 @@ MAX_ENVIRONMENT_BYTES = 1024 * 1024
 
 
 def runtime_environment(client: MlflowClient, version: Any, run_id: str | None) -> dict[str, Any]:
-    """`{"runtime_packages": [...], "runtime_env_files": [...]}` for a model version whose
-    artifacts are on this machine and hold environment files; `{}` otherwise."""
+    """`{"runtime_packages": [...], "runtime_env_files": [...], "input_columns": [...]}` for
+    a model version whose artifacts are on this machine, each key only when its files hold
+    it; `{}` otherwise."""
     folder = _local_folder(_artifact_uri(client, version, run_id))
     if folder is None:
         return {}
+    return {**_environment(folder), **_signature(folder)}
+
+
+def _signature(folder: Path) -> dict[str, Any]:
+    """`{"input_columns": [...]}`: the named columns of the signature in the model's `MLmodel`
+    (MLflow writes `signature.inputs` as a JSON list of column specs); a model fed the columns
+    of a table is thereby told apart from the column it predicts."""
+    path = folder / "MLmodel"
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_ENVIRONMENT_BYTES:
+            return {}
+        document = parse_config("MLmodel", path.read_bytes(), "yaml").document
+    except OSError:
+        return {}
+    signature = document.get("signature") if isinstance(document, dict) else None
+    inputs = signature.get("inputs") if isinstance(signature, dict) else None
+    try:
+        specs = json.loads(inputs) if isinstance(inputs, str) else None
+    except ValueError:
+        return {}
+    names = [s.get("name") for s in specs or [] if isinstance(s, dict)]
+    named = [name for name in names if isinstance(name, str) and name]
+    return {"input_columns": named} if named and len(named) == len(names) else {}
+
+
+def _environment(folder: Path) -> dict[str, Any]:
     packages: set[str] = set()
     files: list[str] = []
     for name in ENVIRONMENT_FILES:
@@ -57,9 +85,12 @@ def _artifact_uri(client: MlflowClient, version: Any, run_id: str | None) -> str
     """Where the model's files are: its source, with `models:/` (an MLflow 3 logged model) and
     `runs:/<id>/<path>` resolved through the tracking store."""
     source = str(version.source or "")
+    # a version registered from a logged model: `models:/<model id>` (the id is not always
+    # on the version the registry returns)
+    model_id = getattr(version, "model_id", None) or source.removeprefix("models:/")
     try:
-        if source.startswith("models:/") and getattr(version, "model_id", None):
-            return client.get_logged_model(version.model_id).artifact_location
+        if source.startswith("models:/") and model_id and "/" not in model_id:
+            return client.get_logged_model(model_id).artifact_location
         if source.startswith("runs:/"):
             run, _, inner = source.removeprefix("runs:/").partition("/")
             base = client.get_run(run or str(run_id)).info.artifact_uri

@@ -44,8 +44,11 @@ def _drifted(change: DatasetChange) -> list[ColumnShift]:
     )
 
 
-def _is_label(column: ColumnShift) -> bool:
-    return bool(LABEL_NAME.search(column.name))
+def _is_label(change: DatasetChange, column: ColumnShift) -> bool:
+    """What the model predicts: as its signature tells (a column it does not take), else by
+    the usual label names."""
+    said = change.is_label(column.name)
+    return bool(LABEL_NAME.search(column.name)) if said is None else said
 
 
 def _shrank(change: DatasetChange) -> bool:
@@ -78,7 +81,7 @@ def null_spike(change: DatasetChange) -> list[Finding]:
 def label_shift(change: DatasetChange) -> list[Finding]:
     """The label column was rescaled (2× or more in range or mean): the target means something
     else than what the model was tuned for."""
-    labels = [] if change.is_eval else [c for c in change.rescaled if _is_label(c)]
+    labels = [] if change.is_eval else [c for c in change.rescaled if _is_label(change, c)]
     lines = tuple(
         f"{c.name} rescaled ×{c.scale_factor:.3g} (a label/target column)" for c in labels
     )
@@ -92,7 +95,7 @@ def covariate_drift(change: DatasetChange) -> list[Finding]:
     if change.is_eval:
         return []
     found: list[Finding] = []
-    rescaled = [c for c in change.rescaled if not _is_label(c)]
+    rescaled = [c for c in change.rescaled if not _is_label(change, c)]
     if rescaled:
         lines = tuple(f"{c.name} rescaled ×{c.scale_factor:.3g}" for c in rescaled)
         found.append(Finding("covariate-drift", 0.55, lines, "data-distribution"))
