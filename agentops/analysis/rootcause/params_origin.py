@@ -92,7 +92,7 @@ def _edited_lines(hunk: Hunk) -> list[tuple[str, str]]:
 
 
 def _names(hunk: Hunk, key: str) -> bool:
-    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(key.rsplit('.', 1)[-1])}(?![A-Za-z0-9])", re.I)
+    word = re.compile(rf"(?<!\w){re.escape(key.rsplit('.', 1)[-1])}(?!\w)", re.IGNORECASE)
     return any(word.search(line) for line in (hunk.header, *hunk.lines))
 
 

@@ -19,6 +19,7 @@ class LoggedInput:
     path: Path
     name: str
     context: str = "training"
+    from_code: bool = False  # logged with no source, as autolog logs the frames it is given
 
 
 class MlflowProject:
@@ -66,7 +67,8 @@ class MlflowProject:
         logged = []
         for item in inputs:
             frame = pd.read_csv(item.path)
-            dataset = mlflow.data.from_pandas(frame, source=str(item.path), name=item.name)
+            source = None if item.from_code else str(item.path)
+            dataset = mlflow.data.from_pandas(frame, source=source, name=item.name)
             tag = InputTag(key="mlflow.data.context", value=item.context)
             logged.append(DatasetInput(dataset=dataset._to_mlflow_entity(), tags=[tag]))
         if logged:
