@@ -273,3 +273,16 @@ def test_an_identifier_column_is_no_drift_while_a_feature_is(tmp_path: Path) -> 
     assert psi["weekday"] is not None and psi["weekday"] < 0.1  # same distribution
     assert psi["level"] is not None  # not a key (7 values): still compared
     assert psi["charges"] is not None and psi["charges"] > PSI_MAJOR  # floats: no key
+
+
+def test_dropping_columns_is_not_a_row_operation() -> None:
+    """pandas' `drop` takes rows or columns: only a message about rows names a join bug."""
+    code = {"code": ["train.py"]}
+    cards = {
+        subject: {f.detector for f in detect(CommitFacts("a" * 40, subject, code))}
+        for subject in ("preprocessing: drop collinear columns", "drop rows with no price")
+    }
+    assert cards == {
+        "preprocessing: drop collinear columns": {"feature-code-bug"},
+        "drop rows with no price": {"feature-code-bug", "join-bug"},
+    }

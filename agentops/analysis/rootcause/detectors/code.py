@@ -10,8 +10,13 @@ from agentops.analysis.rootcause.detectors.evidence import CommitFacts
 from agentops.analysis.rootcause.detectors.registry import detector
 from agentops.analysis.rootcause.report import Finding
 
-# A subject that names a row operation: the commit changes which rows reach training.
-JOIN_WORDS = re.compile(r"\b(join|merge|filter|dedup\w*|sampl\w*|drop(ped)?|inner)\b", re.I)
+# A subject that names a row operation: the commit changes which rows reach training. Dropping
+# columns or features is not one (pandas' `drop` takes either): it changes what is learned from.
+JOIN_WORDS = re.compile(
+    r"\b(join|merge|filter|dedup\w*|sampl\w*|inner|"
+    r"drop(ped|s)?\b(?!(\s+[\w-]+){0,2}\s+(columns?|cols?|features?|fields?)\b))\b",
+    re.IGNORECASE,
+)
 # A subject that says the edit is cosmetic; weak evidence, the diff may still say otherwise.
 TRIVIAL_WORDS = re.compile(r"\b(typo|docs?|comment|format\w*|lint|whitespace|rename)\b", re.I)
 
