@@ -103,6 +103,10 @@ def bad_target(store: LineageStore, ref: str) -> tuple[str, str | None]:
         models = [e.src for e in edges if e.dst == ref and e.kind is EdgeKind.DEPLOYED]
         if models:
             return models[0], None
+    if node.kind is NodeKind.RUN:  # the run behind a version, as `runs:/<id>/model` names it
+        models = sorted(e.dst for e in edges if e.src == ref and e.kind is EdgeKind.PRODUCED)
+        if models:
+            return models[-1], None
     if node.kind is NodeKind.INCIDENT:
         affected = [e.src for e in edges if e.dst == ref]
         deployments = [src for src in affected if src.startswith(f"{NodeKind.DEPLOYMENT.value}:")]
@@ -120,7 +124,8 @@ def bad_target(store: LineageStore, ref: str) -> tuple[str, str | None]:
         )
     raise RefError(
         f"{ref} is a {node.kind.value}; `why` starts from a model version, deployment or incident",
-        hint="give the bad model version, e.g. recsys/7, or the incident id",
+        hint="give the bad model version, e.g. recsys/7, the incident id, or the run that "
+        "made the version",
     )
 
 

@@ -98,7 +98,7 @@ def test_why_on_an_mlflow_example_shaped_project(
     # the training split's features autolog logs (no source: built in code)
     (frames / "all.csv").write_text(_wine(rows=45, label=False))
     (frames / "no_ph.csv").write_text(_wine(rows=45, label=False, features=FEATURES[:2]))
-    versions = []
+    versions, run_ids = [], []
     runs = zip(shas, ("0.5", "0.5", "5.0", "5.0"), (0.7, 0.8, 0.9, 9.0), strict=True)
     for i, (sha, alpha, rmse) in enumerate(runs):
         frame = LoggedInput(
@@ -111,6 +111,7 @@ def test_why_on_an_mlflow_example_shaped_project(
             inputs=[frame],
         )
         p.client.set_tag(run, "mlflow.source.name", "train.py")
+        run_ids.append(run)
         if not versions:
             p.client.create_registered_model("wine")
         source = _model_files(repo.parent / "models" / sha[:8])
@@ -144,6 +145,9 @@ def test_why_on_an_mlflow_example_shaped_project(
         "train.py names 'data/wine-quality.csv'"
     ) in first["evidence"]
     assert f"commit:{shas[3]}" in first["related"]
+    # BAD as the run that made the version, as MLflow names its model
+    assert main(["why", f"runs:/{run_ids[3]}/model", "--good", "models:/wine/3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["suspects"][0]["ref"] == first["ref"]
 
 
 def _why(capsys: pytest.CaptureFixture[str], bad: int, good: int) -> dict:
