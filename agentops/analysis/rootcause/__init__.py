@@ -11,6 +11,7 @@ training are demoted, because nothing in training measurably made the model wors
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -230,8 +231,9 @@ def _suspects(
     promotion = promotion_suspect(good, bad)
     if promotion is not None:
         suspects.append(promotion)
-    data, paths = _data_suspects(store, changes, good, bad)
-    data += _data_named_by_code(store, changes, good, bad, data, reach)
+    labels = _code_labels(reach)
+    data, paths = _data_suspects(store, changes, good, bad, labels)
+    data += _data_named_by_code(store, changes, good, bad, data, reach, labels)
     code: list[Suspect] = []
     outputs: dict[str, set[str]] = {}
     if changes.code is None:
@@ -485,8 +487,14 @@ def _explain_code_built_data(store: LineageStore, data: list[Suspect], code: lis
         )
 
 
+def _code_labels(reach: ReachEvidence | None) -> frozenset[str]:
+    """The columns the code on the model's path calls the label (none without a repository)."""
+    mentions = reach.mentions if reach is not None else None
+    return frozenset(mentions.labels) if mentions is not None else frozenset()
+
+
 def _data_suspects(
-    store: LineageStore, changes: LineageDiff, good: Version, bad: Version
+    store: LineageStore, changes: LineageDiff, good: Version, bad: Version, labels: frozenset[str]
 ) -> tuple[list[Suspect], dict[str, str]]:
     """Each dataset whose version differs upstream, its versions paired by the role the runs
     gave them and their path, then content (`pair_versions`), judged with that role; and the
@@ -522,7 +530,7 @@ def _data_suspects(
             if role == "example":
                 suspects.append(_example_ruled_out(node))
                 continue
-            compared = compare_datasets(change.name, before, after, role, freshness, inputs)
+            compared = compare_datasets(change.name, before, after, role, freshness, inputs, labels)
             suspects.append(data_suspect(compared))
             if path := DatasetAttrs(node).path:
                 paths[suspects[-1].ref] = path
@@ -532,7 +540,7 @@ def _data_suspects(
             role = roles[use.dataset.ref]
             if use.dataset.ref in both and role in LEARNED_FROM:
                 same = compare_datasets(
-                    use.dataset.name, use.dataset, use.dataset, role, freshness, inputs
+                    use.dataset.name, use.dataset, use.dataset, role, freshness, inputs, labels
                 )
                 if same.lags_evaluation:  # data with no time columns says nothing of time
                     suspects.append(data_suspect(same))
@@ -546,6 +554,7 @@ def _data_named_by_code(
     bad: Version,
     known: list[Suspect],
     reach: ReachEvidence | None,
+    labels: frozenset[str],
 ) -> list[Suspect]:
     """Data files the window's commits changed that no run logged as an input but that the
     code on the model's import path names (`pd.read_csv("data/wine.csv")`): MLflow's own
@@ -566,7 +575,11 @@ def _data_named_by_code(
         if new is None or named is None:
             continue
         role = data_role(new.name, path, None, None)
-        compared = compare_datasets(change.name, old, new, role, None, bad.attrs.input_columns)
+        compared = compare_datasets(
+            change.name, old, new, role, None, bad.attrs.input_columns, labels
+        )
+        if not compared.profiled:  # a model file, a metrics file, a new file: nothing to compare
+            continue
         suspect = data_suspect(compared)
         suspect.evidence.append(
             f"read by the code on the model's path, though no run logged it: {named}"
@@ -666,12 +679,21 @@ def _symptom(
 
 
 def _primary_metric(version: Version) -> str | None:
-    metrics = version.metrics
-    for word in ("ndcg", "auc", "accuracy", "f1", "recall", "precision", "map", "rmse", "loss"):
-        for name in metrics:
+    """The metric a regression is judged on: a held-out one (MLflow autolog's `training_*`
+    metrics score the data the model was fit on), the usual headline metrics first."""
+    names = [n for n in version.metrics if not TRAINING_METRIC.match(n)] or list(version.metrics)
+    for word in HEADLINE_METRICS:
+        for name in names:
             if word in name.lower():
                 return name
-    return next(iter(metrics), None)
+    return next(iter(names), None)
+
+
+HEADLINE_METRICS = (
+    "ndcg", "auc", "accuracy", "f1", "recall", "precision", "map", "rmse",
+    "root_mean_squared_error", "loss", "mae", "mean_absolute_error", "r2", "error",
+)  # fmt: skip
+TRAINING_METRIC = re.compile(r"(training|train)[_.]", re.IGNORECASE)
 
 
 def _float(value: Any) -> float | None:

@@ -17,6 +17,7 @@ moved forward in time, training did not.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -30,6 +31,10 @@ PSI_MAJOR = 0.25
 NULL_SPIKE_POINTS = 0.10
 RESCALE_FACTOR = 2.0
 ROW_DROP = 0.2  # a fifth of the rows gone
+# Evidently's per-column drift tests (REFERENCES.md, "Drift and data checks")
+EVIDENTLY_LARGE_ROWS = 1000
+NORMED_WASSERSTEIN_DRIFT = 0.1
+DRIFT_P_VALUE = 0.05
 KEY_DISTINCT_SHARE = 0.95  # distinct values per non-null row of a key (KMV estimates: ~3% error)
 KEY_MIN_ROWS = 20  # below this every column of a tiny table looks like a key
 KEY_INTEGER_TYPE = re.compile(r"^u?int\d*$")  # Arrow's integer types; floats are never keys
@@ -127,6 +132,18 @@ class ColumnShift:
     null_after: float = 0.0
     scale_factor: float | None = None  # how many times the range/mean grew (or shrank)
     bookkeeping: bool = False  # a row key or a timestamp: it labels rows, it is not learned
+    normed_wasserstein: float | None = None  # earth mover's distance / the good side's std
+    mean_before: float | None = None
+    mean_after: float | None = None
+
+    def drifted(self, rows: int | None) -> bool:
+        """Evidently's per-column rule (REFERENCES.md): above 1,000 reference rows, normed
+        Wasserstein ≥ 0.1; at or below, a two-sample KS test at p < 0.05."""
+        if rows is not None and rows > EVIDENTLY_LARGE_ROWS:
+            return (self.normed_wasserstein or 0.0) >= NORMED_WASSERSTEIN_DRIFT
+        if self.ks is None or not rows:
+            return False
+        return 2 * math.exp(-2 * (rows / 2) * self.ks**2) < DRIFT_P_VALUE  # n1 = n2 = rows
 
 
 def reach(spans: list[TimeSpan]) -> TimeSpan | None:
@@ -172,11 +189,15 @@ class DatasetChange:
     profiled: bool = True
     freshness: Freshness | None = None  # what the runs' training and evaluation data reach
     model_inputs: frozenset[str] | None = None  # the bad model's signature, when it has one
+    code_labels: frozenset[str] = frozenset()  # columns the code on the path calls the label
 
     def is_label(self, column: str) -> bool | None:
-        """Whether `column` is what the model predicts, as its signature tells: a column of a
-        table the model reads (most of its inputs are columns here) that is not an input and
-        not an identifier. None when the signature does not say (no signature, another table)."""
+        """Whether `column` is what the model predicts: the code on the path calls it the label
+        (`LABEL = "churned"`, `y = df["price"]`), or the signature tells — a column of a table
+        the model reads (most of its inputs are columns here) that is not an input and not an
+        identifier. None when neither says (no signature, another table)."""
+        if column in self.code_labels:
+            return True
         inputs = self.model_inputs
         names = {c.name for c in self.columns}
         if not inputs or len(inputs & names) * 2 < len(inputs):
@@ -290,12 +311,21 @@ def compare_datasets(
     role: str,
     freshness: Freshness | None = None,
     model_inputs: frozenset[str] | None = None,
+    code_labels: frozenset[str] = frozenset(),
 ) -> DatasetChange:
     """Schema, rows, nulls, scale, drift and freshness between two versions of `name`;
     `model_inputs` (the bad model's signature) tells its label column apart."""
     from graph.profile.drift import column_drift
 
-    change = DatasetChange(name, old, new, role, freshness=freshness, model_inputs=model_inputs)
+    change = DatasetChange(
+        name,
+        old,
+        new,
+        role,
+        freshness=freshness,
+        model_inputs=model_inputs,
+        code_labels=code_labels,
+    )
     before, after = _columns(old), _columns(new)
     change.profiled = bool(before and after)
     old_types, new_types = (
@@ -331,6 +361,12 @@ def compare_datasets(
             drift = column_drift(a, b)
             shift.psi = drift.get("psi")
             shift.ks = drift.get("ks")
+            shift.mean_before, shift.mean_after = a.get("mean"), b.get("mean")
+            spread = a.get("std")
+            if isinstance(drift.get("wasserstein"), float | int) and isinstance(
+                spread, float | int
+            ):
+                shift.normed_wasserstein = drift["wasserstein"] / spread if spread > 0 else None
             if a.get("kind") == "numeric":
                 shift.scale_factor = _scale(a, b)
         change.columns.append(shift)

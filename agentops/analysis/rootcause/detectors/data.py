@@ -80,12 +80,30 @@ def null_spike(change: DatasetChange) -> list[Finding]:
 @detector("label-shift", reads=DatasetChange)
 def label_shift(change: DatasetChange) -> list[Finding]:
     """The label column was rescaled (2× or more in range or mean): the target means something
-    else than what the model was tuned for."""
-    labels = [] if change.is_eval else [c for c in change.rescaled if _is_label(change, c)]
-    lines = tuple(
-        f"{c.name} rescaled ×{c.scale_factor:.3g} (a label/target column)" for c in labels
-    )
-    return [Finding("label-shift", 0.85, lines, "data-labels")] if labels else []
+    else than what the model was tuned for. Weaker: its distribution (the class balance) moved
+    by Evidently's per-column drift test — prior shift, or a relabelling that kept the scale."""
+    if change.is_eval:
+        return []
+    found: list[Finding] = []
+    rescaled = [c for c in change.rescaled if _is_label(change, c)]
+    if rescaled:
+        lines = tuple(
+            f"{c.name} rescaled ×{c.scale_factor:.3g} (a label/target column)" for c in rescaled
+        )
+        found.append(Finding("label-shift", 0.85, lines, "data-labels"))
+    moved = [
+        c
+        for c in change.columns
+        if c not in rescaled and _is_label(change, c) and c.drifted(change.rows_before)
+    ]
+    if moved:
+        lines = tuple(
+            f"the label {c.name} moved: mean {c.mean_before or 0:.3g} → {c.mean_after or 0:.3g}"
+            f", normed Wasserstein {c.normed_wasserstein or 0:.2f}"
+            for c in moved
+        )
+        found.append(Finding("label-shift", 0.7, lines, "data-labels"))
+    return found
 
 
 @detector("covariate-drift", reads=DatasetChange)

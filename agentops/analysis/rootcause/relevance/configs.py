@@ -33,6 +33,10 @@ from graph.ingest.files.configs import decode_text
 from graph.ingest.git.tree import MAX_FILE_BYTES, CommitTree
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What code calls the label: a variable or keyword named so (`LABEL = "churned"`,
+# `train_y = train[["quality"]]`, `from_pandas(df, targets="price")`, `target_column=`).
+LABEL_HOLDER = re.compile(r"(^|_)(labels?|targets?|y)($|_)", re.IGNORECASE)
+_COLUMN_NAME = re.compile(r"[A-Za-z_][\w .-]{0,63}")
 MAX_SCAN_BYTES = 128 * 1024 * 1024
 """Above this much code and config at one commit, nothing is read and nothing ruled out."""
 
@@ -46,6 +50,7 @@ class CodeMentions:
     texts: list[tuple[str, str]] = field(default_factory=list)  # (file, text)
     config_texts: list[tuple[str, str]] = field(default_factory=list)
     opaque: str | None = None  # a code file that could not be read: it may read anything
+    labels: dict[str, str] = field(default_factory=dict)  # column the code calls the label → file
 
     @classmethod
     def scan(
@@ -87,6 +92,8 @@ class CodeMentions:
                 self.names.setdefault(name, path)
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self.texts.append((path, node.value))
+            for column in _label_columns(node):
+                self.labels.setdefault(column, path)
 
     def file_named(self, path: str) -> str | None:
         """Where the file is named: `src/train.py names 'configs/train.yaml'`, or None."""
@@ -113,6 +120,35 @@ class CodeMentions:
             if not part.isdigit() and part in self.names:
                 return f"{self.names[part]} reads {part!r} (of {key})"
         return None
+
+
+def _label_columns(node: ast.AST) -> Iterable[str]:
+    """The column names a statement gives to something the code calls the label."""
+    value: ast.AST | None = None
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Name) and LABEL_HOLDER.search(t.id) for t in targets):
+            value = node.value
+    elif isinstance(node, ast.keyword) and node.arg and LABEL_HOLDER.search(node.arg):
+        value = node.value
+    if value is not None:
+        yield from (text for text in _selected(value) if _COLUMN_NAME.fullmatch(text))
+
+
+def _selected(value: ast.AST) -> Iterable[str]:
+    """The strings an expression selects by: itself, list items, subscripts, and along a
+    method chain (`df["y"].to_numpy()`), not a call's arguments (`.astype("float32")`)."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value.value
+    elif isinstance(value, ast.List | ast.Tuple):
+        for item in value.elts:
+            yield from _selected(item)
+    elif isinstance(value, ast.Subscript):
+        yield from _selected(value.slice)
+    elif isinstance(value, ast.Attribute):
+        yield from _selected(value.value)
+    elif isinstance(value, ast.Call):
+        yield from _selected(value.func)
 
 
 def _names(node: ast.AST) -> Iterable[str]:
