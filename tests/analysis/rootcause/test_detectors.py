@@ -286,3 +286,47 @@ def test_dropping_columns_is_not_a_row_operation() -> None:
         "preprocessing: drop collinear columns": {"feature-code-bug"},
         "drop rows with no price": {"feature-code-bug", "join-bug"},
     }
+
+
+def _label_findings(change: DatasetChange) -> list[tuple[str, ...]]:
+    return [f.evidence for f in detect(change) if f.detector == "label-shift"]
+
+
+def test_the_label_is_what_the_code_calls_it_or_what_the_signature_leaves_out() -> None:
+    from agentops.analysis.rootcause.relevance.configs import CodeMentions
+
+    mentions = CodeMentions()
+    source = (
+        'LABEL = "churned"\ny = df["price"].astype("float32")\nX = df.drop(columns=["id"])\n'
+        'ds = from_pandas(df, targets="grade")\nscore = f1_score(y, p, average="macro")\n'
+    )
+    mentions._python("train.py", source.encode())
+    assert set(mentions.labels) == {"churned", "price", "grade"}
+
+    rescaled = [ColumnShift("quality", scale_factor=10.0), ColumnShift("alcohol")]
+    assert _label_findings(_dataset_change(columns=rescaled)) == []  # nothing says it is the label
+    named = _dataset_change(columns=rescaled, code_labels=frozenset({"quality"}))
+    signed = _dataset_change(columns=rescaled, model_inputs=frozenset({"alcohol"}))
+    assert (
+        _label_findings(named)
+        == _label_findings(signed)
+        == [("quality rescaled ×10 (a label/target column)",)]
+    )
+
+
+def test_a_label_whose_balance_moved_is_a_label_shift_by_evidentlys_rule() -> None:
+    """Above 1,000 rows: normed Wasserstein ≥ 0.1; at or below: KS at p < 0.05."""
+    labels = frozenset({"churned"})
+
+    def shifted(rows: int, **figures: float) -> list[tuple[str, ...]]:
+        column = ColumnShift("churned", mean_before=0.39, mean_after=0.49, **figures)
+        return _label_findings(
+            _dataset_change(columns=[column], rows_before=rows, rows_after=rows, code_labels=labels)
+        )
+
+    assert shifted(2400, normed_wasserstein=0.21) == [
+        ("the label churned moved: mean 0.39 → 0.49, normed Wasserstein 0.21",)
+    ]
+    assert shifted(2400, normed_wasserstein=0.07) == []
+    assert shifted(400, ks=0.1, normed_wasserstein=0.2) != []  # p ≈ 0.03
+    assert shifted(100, ks=0.1, normed_wasserstein=0.2) == []  # p ≈ 1: too few rows to tell
