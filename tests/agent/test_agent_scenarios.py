@@ -1,5 +1,5 @@
-"""The stub on every fixture scenario: "why did it get worse?" names the true cause (or says no
-lineage change explains it), citing the cause's ref and card.
+"""The stub on the suite's fixture scenarios (every family): "why did it get worse?" names the
+true cause (or says no lineage change explains it), citing the cause's ref and card.
 
 Each scenario is a real project (git, data files, MLflow runs and registry, an incident) built by
 `fixtures`, synced into a store the way `agentops sync` does it. The projects come from the
@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures import SCENARIOS
+from fixtures.projects import PROJECTS
 
 QUESTION = "why did it get worse?"
 
 
-@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize("scenario", PROJECTS["movielens"].in_suite)
 def test_the_stub_names_the_true_cause(synced_scenario: Callable, scenario: str) -> None:
     import json
 
