@@ -1,4 +1,4 @@
-"""`ingest mlflow` over HTTP against a real `mlflow server`, and against one that is not there."""
+"""`ingest mlflow` over HTTP against MLflow's real tracking server app, and against none."""
 
 from __future__ import annotations
 
