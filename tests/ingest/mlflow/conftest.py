@@ -6,9 +6,12 @@ of a new SQLite store, so the session builds one template and each test gets a c
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
-import threading
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,28 +64,50 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# MLflow's tracking server app (the Flask app `mlflow server` serves through uvicorn), served by
+# werkzeug on a free port; prints the port once it listens.
+SERVE = """
+import sys
+from mlflow.server import app
+from mlflow.server.handlers import initialize_backend_stores
+from werkzeug.serving import make_server
+initialize_backend_stores(sys.argv[1], sys.argv[1], sys.argv[2])
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
 @pytest.fixture
 def mlflow_server(mlflow_db: Path, tmp_path: Path) -> Iterator[str]:
-    """MLflow's tracking server app (the Flask app `mlflow server` serves) on 127.0.0.1 over the
-    test's store, in a thread of this process; yields its URL. Clients talk HTTP to it as to
-    `mlflow server`, without the ~20 s a second Python process takes to start one."""
-    import logging
-
-    from mlflow.server import app
-    from mlflow.server.handlers import initialize_backend_stores
-    from werkzeug.serving import make_server
-
-    uri = f"sqlite:///{mlflow_db}"
-    initialize_backend_stores(uri, uri, (tmp_path / "server-artifacts").as_uri())
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    """MLflow's real tracking server app on 127.0.0.1 over the test's store, in a process of
+    its own; yields its URL. The app alone starts in a few seconds where `mlflow server`
+    (uvicorn, its job runner) takes about twenty."""
+    artifacts = (tmp_path / "server-artifacts").as_uri()
+    command = [sys.executable, "-c", SERVE, f"sqlite:///{mlflow_db}", artifacts]
+    log = (tmp_path / "mlflow-server.log").open("w")
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )
     try:
-        url = f"http://127.0.0.1:{server.server_port}"
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        if not port.isdigit():
+            pytest.fail(f"mlflow server app exited: {(tmp_path / 'mlflow-server.log').read_text()}")
+        url = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{url}/health", timeout=10) as answer:
             assert answer.status == 200
         yield url
     finally:
-        server.shutdown()
-        thread.join(10)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+        log.close()
