@@ -137,8 +137,11 @@ class ColumnShift:
     mean_after: float | None = None
 
     def drifted(self, rows: int | None) -> bool:
-        """Evidently's per-column rule (REFERENCES.md): above 1,000 reference rows, normed
-        Wasserstein ≥ 0.1; at or below, a two-sample KS test at p < 0.05."""
+        """Evidently's per-column rule for a numeric column (REFERENCES.md): above 1,000
+        reference rows, normed Wasserstein ≥ 0.1; at or below, a two-sample KS test at
+        p < 0.05. A categorical column (classes) by its PSI: 0.1 or more is a shift."""
+        if self.normed_wasserstein is None and self.ks is None:
+            return (self.psi or 0.0) >= PSI_MODERATE
         if rows is not None and rows > EVIDENTLY_LARGE_ROWS:
             return (self.normed_wasserstein or 0.0) >= NORMED_WASSERSTEIN_DRIFT
         if self.ks is None or not rows:

@@ -330,3 +330,4 @@ def test_a_label_whose_balance_moved_is_a_label_shift_by_evidentlys_rule() -> No
     assert shifted(2400, normed_wasserstein=0.07) == []
     assert shifted(400, ks=0.1, normed_wasserstein=0.2) != []  # p ≈ 0.03
     assert shifted(100, ks=0.1, normed_wasserstein=0.2) == []  # p ≈ 1: too few rows to tell
+    assert shifted(400, psi=0.3) != [] and shifted(400, psi=0.05) == []  # classes: by PSI
