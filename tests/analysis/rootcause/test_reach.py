@@ -259,6 +259,21 @@ def test_key_names_in_code_and_a_hydra_config_name_count_as_reading(tmp_path: Pa
     assert config_use("unread/x.json", ["window"], {}, [], broken).reason is None
 
 
+def test_a_path_spelled_out_in_full_names_one_file_not_its_folder() -> None:
+    """`root / "conf" / "config.yaml"` reads config.yaml, not the lint settings beside it; a
+    computed name in the folder (`f"{name}.yaml"`, Hydra's `config_path`) reads any of them."""
+    cases = {
+        'cfg = load(root / "conf" / "config.yaml")': None,
+        'cfg = load(os.path.join("conf", "config.yaml"))': None,
+        'cfg = load(root / "conf" / f"{name}.yaml")': "t.py names 'conf', the folder that holds it",
+    }
+    for source, lint in cases.items():
+        mentions = CodeMentions()
+        mentions._python("t.py", source.encode())
+        assert mentions.file_named("conf/lint.yaml") == lint, source
+        assert mentions.file_named("conf/config.yaml"), source
+
+
 def test_the_model_logged_environment_and_the_training_imports_decide_a_bump() -> None:
     node = Node.make(
         "model:m/2",

@@ -51,6 +51,9 @@ class CodeMentions:
     config_texts: list[tuple[str, str]] = field(default_factory=list)
     opaque: str | None = None  # a code file that could not be read: it may read anything
     labels: dict[str, str] = field(default_factory=dict)  # column the code calls the label → file
+    # strings that are parts of a path spelled out in full (`root / "conf" / "config.yaml"`):
+    # they name that one file, not every file of its folder
+    path_parts: set[tuple[str, str]] = field(default_factory=set)  # (file, text)
 
     @classmethod
     def scan(
@@ -92,6 +95,10 @@ class CodeMentions:
                 self.names.setdefault(name, path)
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self.texts.append((path, node.value))
+            parts = _literal_path(node)
+            if parts is not None and len(parts) > 1:
+                self.texts.append((path, "/".join(parts)))
+                self.path_parts.update((path, part) for part in parts[:-1])
             for column in _label_columns(node):
                 self.labels.setdefault(column, path)
 
@@ -104,7 +111,7 @@ class CodeMentions:
             if name in text or text.strip() == stem:
                 return f"{source} names {text.strip()[:80]!r}"
         for source, text in self.texts if folder else ():
-            if _names_folder(text, folder):
+            if (source, text) not in self.path_parts and _names_folder(text, folder):
                 return f"{source} names {text.strip()[:80]!r}, the folder that holds it"
         pattern = re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-])")
         for source, text in self.config_texts:
@@ -120,6 +127,31 @@ class CodeMentions:
             if not part.isdigit() and part in self.names:
                 return f"{self.names[part]} reads {part!r} (of {key})"
         return None
+
+
+def _literal_path(node: ast.AST) -> list[str] | None:
+    """The parts of a path written out in string literals only: `a / "conf" / "x.yaml"`
+    (after any non-literal start, such as a root folder), `os.path.join("conf", "x.yaml")`,
+    `Path("conf", "x.yaml")`. None when a part is computed (`f"{name}.yaml"`): that reads
+    whatever the folder holds."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        right = node.right
+        if not (isinstance(right, ast.Constant) and isinstance(right.value, str)):
+            return None
+        left = _literal_path(node.left)
+        if left is None and isinstance(node.left, ast.BinOp):
+            return None  # a computed part further left
+        return [*(left or []), right.value]
+    if isinstance(node, ast.Call) and node.args and not node.keywords:
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if called in ("join", "Path", "PurePath", "PosixPath") and all(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args
+        ):
+            return [a.value for a in node.args]  # type: ignore[attr-defined]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return None
 
 
 def _label_columns(node: ast.AST) -> Iterable[str]:
