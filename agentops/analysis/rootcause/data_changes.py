@@ -135,6 +135,8 @@ class ColumnShift:
     normed_wasserstein: float | None = None  # earth mover's distance / the good side's std
     mean_before: float | None = None
     mean_after: float | None = None
+    went_flat: bool = False  # populated before, all null or one value after
+
 
     def drifted(self, rows: int | None) -> bool:
         """Evidently's per-column rule for a numeric column (REFERENCES.md): above 1,000
@@ -352,6 +354,7 @@ def compare_datasets(
             null_before=float(a.get("null_rate") or 0.0),
             null_after=float(b.get("null_rate") or 0.0),
         )
+        shift.went_flat = _populated(a) and not _populated(b)
         moves_with_time = bool(TIME_NAME.search(column.lower()))  # drifts by design
         shift.bookkeeping = moves_with_time or (
             _is_key(a, change.rows_before) and _is_key(b, change.rows_after)
@@ -378,6 +381,14 @@ def compare_datasets(
     if old is not None and new is not None and old.source_time and new.source_time:
         change.version_went_back = new.source_time < old.source_time
     return change
+
+
+def _populated(column: dict[str, Any]) -> bool:
+    """Whether a profiled column holds values that vary: not all null, not a single value."""
+    if float(column.get("null_rate") or 0.0) >= 1.0:
+        return False
+    distinct = column.get("distinct")
+    return not isinstance(distinct, int | float) or distinct > 1
 
 
 def _is_key(column: dict[str, Any], rows: Any) -> bool:

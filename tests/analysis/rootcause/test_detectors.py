@@ -331,3 +331,20 @@ def test_a_label_whose_balance_moved_is_a_label_shift_by_evidentlys_rule() -> No
     assert shifted(400, ks=0.1, normed_wasserstein=0.2) != []  # p ≈ 0.03
     assert shifted(100, ks=0.1, normed_wasserstein=0.2) == []  # p ≈ 1: too few rows to tell
     assert shifted(400, psi=0.3) != [] and shifted(400, psi=0.05) == []  # classes: by PSI
+
+
+def test_a_feature_that_went_all_null_or_constant_is_an_upstream_schema_change() -> None:
+    """The card: "a feature that was populated is 100% null or constant after the change"."""
+    flat = ColumnShift("flavanoids", went_flat=True)
+    found = [
+        f.evidence
+        for f in detect(_dataset_change(columns=[flat], added_columns=["flavonoids"]))
+        if f.detector == "upstream-schema-change"
+    ]
+    assert found == [
+        ("schema: added flavonoids; flavanoids is all null or one value now (looks like a rename)",)
+    ]
+    stamp = ColumnShift("export_date", went_flat=True, bookkeeping=True)
+    assert not any(
+        f.detector == "upstream-schema-change" for f in detect(_dataset_change(columns=[stamp]))
+    )

@@ -57,12 +57,17 @@ def _shrank(change: DatasetChange) -> bool:
 
 @detector("upstream-schema-change", reads=DatasetChange)
 def schema_change(change: DatasetChange) -> list[Finding]:
-    """Columns removed or retyped: the features the code reads are gone or mean something else."""
-    if change.is_eval or not (change.removed_columns or change.retyped_columns):
+    """Columns removed or retyped: the features the code reads are gone or mean something else.
+    Or a column that was populated is all null or one value now (the card's "100% null or
+    constant after the change"): what a pipeline does when its source column was renamed."""
+    if change.is_eval:
         return []
-    renamed = bool(change.removed_columns and change.added_columns)
-    line = "schema: " + "; ".join(_schema_moves(change))
-    line += " (looks like a rename)" if renamed else ""
+    flat = [c.name for c in change.columns if c.went_flat and not c.bookkeeping]
+    if not (change.removed_columns or change.retyped_columns or flat):
+        return []
+    moves = _schema_moves(change) + [f"{name} is all null or one value now" for name in flat]
+    renamed = bool((change.removed_columns or flat) and change.added_columns)
+    line = "schema: " + "; ".join(moves) + (" (looks like a rename)" if renamed else "")
     return [Finding("upstream-schema-change", 0.9, (line,), "data-schema")]
 
 
