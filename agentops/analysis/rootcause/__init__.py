@@ -353,7 +353,32 @@ def _code_suspects(
         suspect = dependency_suspect(commit, manifest_ref, installed or changes)
         suspect.evidence += [judgement[1] for judgement in judged.values() if judgement]
         suspects.append(suspect)
-    return suspects
+    return _rule_out_commits_of_ruled_out_files(suspects, diff)
+
+
+def _rule_out_commits_of_ruled_out_files(suspects: list[Suspect], diff: CodeDiff) -> list[Suspect]:
+    """A commit whose every file is a config or manifest ruled out (or docs and tests) cannot
+    reach the model either: it is ruled out with their reasons, not ranked on its message."""
+    reasons = {
+        s.ref.removeprefix("config:").rpartition("@")[0]: s.relevance.reason
+        for s in suspects
+        if s.ref.startswith("config:") and s.relevance is not None and not s.reaches_model
+    }
+    by_ref = {f"commit:{c.sha}": c for c in diff.commits if not c.merge}
+    judged: list[Suspect] = []
+    for suspect in suspects:
+        commit = by_ref.get(suspect.ref)
+        if commit is not None and suspect.reaches_model:
+            files = [
+                p for c, paths in commit.files.items() if c not in UNREAD_CLASSES for p in paths
+            ]
+            if files and all(path in reasons for path in files):
+                reason = "; ".join(dict.fromkeys(reasons[path] for path in files))
+                evidence = [f"message: {commit.subject!r}", *(f"changed: {p}" for p in files)]
+                what = f"commit {commit.subject!r}"
+                suspect = ruled_out(suspect.ref, suspect.kind, what, reason, evidence)
+        judged.append(suspect)
+    return judged
 
 
 def _installed(judgement: tuple[bool, str] | None) -> bool:

@@ -137,7 +137,6 @@ class ColumnShift:
     mean_after: float | None = None
     went_flat: bool = False  # populated before, all null or one value after
 
-
     def drifted(self, rows: int | None) -> bool:
         """Evidently's per-column rule for a numeric column (REFERENCES.md): above 1,000
         reference rows, normed Wasserstein ≥ 0.1; at or below, a two-sample KS test at

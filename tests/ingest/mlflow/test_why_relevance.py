@@ -97,6 +97,9 @@ def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
         "pkg/plots.py is not imported by train.py (from mlflow.source.name), the run's entry point"
     )
     assert ruled_out["ruled out, style.yaml"].startswith("nothing reads style.yaml")
+    # the commits that changed only those files are ruled out with them, not ranked
+    assert ruled_out["ruled out, commit 'sharper figures'"] == ruled_out["ruled out, style.yaml"]
+    assert ruled_out["ruled out, commit 'mpl'"] == ruled_out["ruled out, requirements.txt"]
     assert ruled_out["ruled out, requirements.txt"] == (
         f"matplotlib is not in the environment logged with {bad} (requirements.txt, "
         "conda.yaml, python_env.yaml) and nothing imported from train.py imports it: neither "
