@@ -54,6 +54,14 @@ def project_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def cli(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project root as the CLI sees it: its own store, not one named by the environment."""
+    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
+    (project_root / ".agentops").mkdir()
+    return project_root
+
+
+@pytest.fixture
 def mlflow_project(mlflow_db: Path, project_root: Path) -> MlflowProject:
     return MlflowProject(f"sqlite:///{mlflow_db}", project_root / "mlartifacts")
 

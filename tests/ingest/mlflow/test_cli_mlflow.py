@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ REPORT_KEYS = {
     "datasets_matched", "model_versions", "deployments", "history_calls", "commits_linked",
     "models_linked",
 }  # fmt: skip
-
-
-@pytest.fixture
-def cli(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
-    (project_root / ".agentops").mkdir()
-    yield project_root
 
 
 def test_uri_from_agentops_toml_and_json_report(

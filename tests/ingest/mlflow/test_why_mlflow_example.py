@@ -72,12 +72,10 @@ def _model_files(folder: Path) -> str:
 def test_why_on_an_mlflow_example_shaped_project(
     mlflow_project: MlflowProject,
     mlflow_db: Path,
-    project_root: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
-    repo, p = project_root, mlflow_project
+    repo, p = cli, mlflow_project
     files = {"train.py": TRAIN, "MLproject": MLPROJECT, "data/wine-quality.csv": _wine()}
     no_ph = TRAIN.replace("axis=1)", 'axis=1).drop(columns=["pH"])')
     shas = [

@@ -51,12 +51,10 @@ def _model_files(folder: Path) -> str:
 def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
     mlflow_project: MlflowProject,
     mlflow_db: Path,
-    project_root: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.delenv("AGENTOPS_DB_URL", raising=False)
-    repo = project_root
+    repo = cli
     good_sha = commit(repo, FIRST, "first model")
     commit(repo, {"pkg/plots.py": FIRST["pkg/plots.py"].replace("1", "2")}, "bigger bars")
     commit(repo, {"style.yaml": "figure:\n  dpi: 300\n"}, "sharper figures")
@@ -67,17 +65,17 @@ def test_why_rules_out_what_cannot_reach_the_model_and_keeps_the_cause_first(
     for sha, ndcg in ((good_sha, 0.31), (bad_sha, 0.12)):
         run = p.run(params={"lr": "0.01"}, metrics={"ndcg_at_10": [ndcg]}, commit=sha)
         client.set_tag(run, "mlflow.source.name", str(repo / "train.py"))
-        source = _model_files(project_root.parent / "models" / sha[:8])
+        source = _model_files(repo.parent / "models" / sha[:8])
         if not versions:
             client.create_registered_model("recsys")
         versions.append(client.create_model_version("recsys", source, run_id=run).version)
-    (project_root / "agentops.toml").write_text(
+    (repo / "agentops.toml").write_text(
         f'[sources.git]\npath = "."\n[sources.mlflow]\ntracking_uri = "sqlite:///{mlflow_db}"\n'
     )
     assert main(["sync"]) == 0
     capsys.readouterr()
 
-    with open_store(f"sqlite:///{project_root / '.agentops' / 'lineage.db'}") as store:
+    with open_store(f"sqlite:///{repo / '.agentops' / 'lineage.db'}") as store:
         model = store.get(f"model:recsys/{versions[1]}")
         assert model is not None
         attrs = ModelVersionAttrs(model)
