@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import GraphError, IngestError
+from graph.errors import GraphError, IngestError, RefError
 from graph.ingest import IngestReport, Key, Parameter, Progress, Source, SourceOptions
 from graph.jsontext import JSONTextError, parse_json
 from graph.model import Edge, Node, parse_time
 from graph.refs import EdgeKind, incident_ref, parse_ref
-from graph.store import LineageStore
+from graph.store import MLFLOW_URI_SCHEMES, LineageStore
 
 
 @dataclass(slots=True)
@@ -62,11 +62,14 @@ def parse_incident(path: Path) -> tuple[Node, list[str]]:
     affects = record.get("affects", [])
     if isinstance(affects, str):
         affects = [affects]
-    if not isinstance(affects, list):
+    if not isinstance(affects, list) or not all(isinstance(ref, str) for ref in affects):
         raise IngestError(f"{path}: 'affects' must be a list of refs")
     try:
         opened = parse_time(str(record["opened_at"]))
-        refs = [str(parse_ref(str(ref))) for ref in affects]
+        refs = [ref.strip() for ref in affects if ref.strip()]
+        for ref in refs:  # a full ref must name a known kind; short forms resolve at ingest
+            if ":" in ref and not ref.startswith(MLFLOW_URI_SCHEMES):
+                parse_ref(ref)
         node = Node.make(incident_ref(str(record["id"])), record, opened)
     except ValueError as exc:
         raise IngestError(f"{path}: opened_at is not an ISO-8601 time ({exc})") from None
@@ -85,12 +88,15 @@ def ingest_incidents(store: LineageStore, paths: Iterable[Path]) -> IncidentRepo
         except IngestError as exc:
             report.problems.append(exc.message)
             continue
-        present = {found.ref for found in store.get_many(affects)}
-        for ref in affects:
-            if ref in present:
-                edges.append(Edge(ref, node.ref, EdgeKind.AFFECTED, {}, node.source_time))
-            else:
-                report.problems.append(f"{path}: affects {ref}, which is not in the graph yet")
+        for text in affects:  # any ref a command takes: `recsys/7`, `models:/recsys@prod`
+            try:
+                ref = store.resolve(text)
+            except RefError as exc:
+                missing = exc.message.startswith("no node matches")
+                why = "which is not in the graph yet" if missing else exc.message
+                report.problems.append(f"{path}: affects {text}, {why}")
+                continue
+            edges.append(Edge(ref, node.ref, EdgeKind.AFFECTED, {}, node.source_time))
         nodes.append(node)
         report.incidents.append(node.ref)
     store.upsert(nodes, edges)

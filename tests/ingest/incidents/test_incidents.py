@@ -54,8 +54,18 @@ def test_bad_files_are_reported_and_the_good_ones_kept(
     write(folder, "c-missing.json", {"id": "INC-2"})
     write(folder, "d-unknown.json", {**INCIDENT, "id": "INC-3", "affects": ["model:recsys/99"]})
     write(folder, "e-badref.json", {**INCIDENT, "id": "INC-4", "affects": ["modle:x/1"]})
+    # as a command takes them: a short form and MLflow's URI of the version an alias points to
+    write(
+        folder,
+        "f-short.json",
+        {**INCIDENT, "id": "INC-5", "affects": ["recsys/1", "models:/recsys@champion"]},
+    )
     report = ingest_incidents(sample_store, [folder])
-    assert report.incidents == ["incident:INC-1001", "incident:INC-3"]
+    assert report.incidents == ["incident:INC-1001", "incident:INC-3", "incident:INC-5"]
+    assert {e.src for e in sample_store.edges_of(["incident:INC-5"])} == {
+        "model:recsys/1",
+        "model:recsys/2",
+    }
     problems = "\n".join(report.problems)
     assert "b-broken.json: not a readable JSON file" in problems
     assert "c-missing.json: missing field(s) title, opened_at" in problems
