@@ -24,6 +24,7 @@ from agentops.analysis.checklist.rules import (
     short,
     validation_evidence,
 )
+from agentops.analysis.metric_direction import lower_is_better
 from agentops.analysis.rootcause.baseline import Version
 from agentops.analysis.rootcause.data_changes import TIME_NAME
 from graph.attributes import (
@@ -36,9 +37,6 @@ from graph.refs import EdgeKind
 
 CANARY = re.compile(r"(canary|shadow|challenger|candidate|staging|preprod|pre-prod)", re.I)
 TRAFFIC_KEYS = ("weight", "traffic", "traffic_percent", "percent", "split")
-LOWER_IS_BETTER = re.compile(
-    r"(loss|error|err\b|rmse|mse|mae|mape|latency|perplexity|duration|time|_ms\b|seconds)", re.I
-)
 RULES: list[Rule] = []  # this module's rules, in report order
 GATE_DROP = 0.05  # a relative regression beyond this on the version's own run should stop it
 SERVING_CONTEXT = ("serving", "inference", "online", "production", "prediction")
@@ -86,7 +84,7 @@ def validated_before_serving(facts: LineageFacts) -> Judgement:
     if bad_value is None or good_value is None or good_value == 0:
         return Judgement(UNKNOWN, [f"{metric} is not logged on both versions' runs"])
     change = (bad_value - good_value) / abs(good_value)
-    worse = change > GATE_DROP if LOWER_IS_BETTER.search(metric) else change < -GATE_DROP
+    worse = change > GATE_DROP if lower_is_better(metric) else change < -GATE_DROP
     line = (
         f"{facts.bad.ref}'s run logged {metric} {bad_value:.4g} vs {good_value:.4g} for "
         f"{facts.good.ref} ({change:+.1%})"

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentops.analysis import builtin_library
+from agentops.analysis.metric_direction import higher_is_better
 from agentops.analysis.rollback.causes import assess, serving_binding
 from agentops.analysis.rollback.checks import (
     NoiseBand,
     abort_conditions,
     canary_steps,
-    higher_is_better,
     noise_band,
     schema_checks,
 )

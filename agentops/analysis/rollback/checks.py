@@ -151,14 +151,6 @@ def noise_band(metric: str, value: float, history: Sequence[float]) -> NoiseBand
     return NoiseBand(metric, abs(value) * DEFAULT_RELATIVE_BAND, basis, len(history))
 
 
-def higher_is_better(metric: str, baseline: float | None, observed: float | None) -> bool:
-    """From the symptom when it says (a drop means higher is better), else from the name."""
-    if baseline is not None and observed is not None and baseline != observed:
-        return observed < baseline
-    lowered = metric.lower()
-    return not any(word in lowered for word in ("latency", "loss", "error", "rmse", "mae"))
-
-
 def latency_metric(metrics: dict[str, float]) -> str | None:
     """The run's tail-latency metric, if it logged one (p99 before p95)."""
     names = sorted(name for name in metrics if "latency" in name.lower())

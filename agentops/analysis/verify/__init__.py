@@ -22,6 +22,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING
 
+from agentops.analysis.metric_direction import higher_is_better
 from agentops.analysis.verify.report import (
     CAUSE_CONFIRMED,
     CONFIRMED,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from graph.store import LineageStore
 
 MAX_SET_POOL = 3  # pairs are tried among the three strongest unexplained suspects
-LOWER_IS_BETTER = ("loss", "error", "rmse", "mae", "mse", "latency", "perplexity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +195,7 @@ def _commit(run_ref: str, run: RunAttrs) -> str:
 def _worse_sign(metric: str, good: float | None, bad: float | None) -> float:
     """+1 when a higher value is worse. From the recorded move, as `why` reads the symptom;
     from the metric's name when nothing moved."""
-    if good is not None and bad is not None and good != bad:
-        return 1.0 if bad > good else -1.0
-    return 1.0 if any(word in metric.lower() for word in LOWER_IS_BETTER) else -1.0
+    return -1.0 if higher_is_better(metric, good, bad) else 1.0
 
 
 def _check_reproduces(
