@@ -365,3 +365,28 @@ def test_commits_are_judged_on_the_code_that_can_reach_the_model(tmp_path: Path)
     assert "on the import path: train.py → pkg/model.py → pkg/features.py" in cause.evidence
     assert not suspects["config:s@2"].reaches_model  # nothing names style.yaml or dpi
     assert reach.notes == []
+
+
+def test_scripts_a_makefile_or_a_shell_script_runs_are_entry_points(tmp_path: Path) -> None:
+    """`make train` prepares, then trains: the prepare step reaches the model though the
+    training script (the run's `mlflow.source.name`) never imports it. CI's scripts do not."""
+    sha = commit(
+        tmp_path,
+        {
+            "Makefile": "# the pipeline\ntrain: data\n\t@python scripts/train.py \\\n\t\t--fast\n"
+            "data:\n\tpython scripts/prepare.py && echo done\nlint:\n\truff check .\n",
+            "run.sh": "#!/bin/sh\npython -m tools.export\n",
+            ".github/run_ci.sh": "python scripts/ci_check.py\n",
+            "scripts/train.py": "print('train')\n",
+            "scripts/prepare.py": "print('prepare')\n",
+            "scripts/plot.py": "print('plot')\n",
+            "scripts/ci_check.py": "print('ci')\n",
+            "tools/__init__.py": "",
+            "tools/export.py": "print('export')\n",
+        },
+    )
+    _, reach = _reach(tmp_path, sha, "scripts/train.py")
+    assert reach.reason("scripts/prepare.py") is None
+    assert reach.reason("tools/export.py") is None
+    assert reach.reason("scripts/plot.py") and reach.reason("scripts/ci_check.py")
+    assert EntryPoint("scripts/prepare.py", "the data recipe in Makefile") in reach.entries

@@ -47,6 +47,11 @@ PIPELINE_FILES = ("dvc.yaml", "MLproject")
 CONTAINER_FILES = re.compile(
     r"(^|/)(Dockerfile(\.[\w.-]+)?|[\w.-]+\.dockerfile|Containerfile|Procfile)$"
 )
+# Files whose lines are commands a person or a job runs: a Makefile's recipes, a shell script's
+# lines. A pipeline run as `make train` or `./run.sh` (prepare, then train) has every Python
+# script it starts as an entry point, not only the one that logged the MLflow run.
+COMMAND_FILES = re.compile(r"(^|/)((GNU)?[Mm]akefile|[\w.-]+\.(sh|bash))$")
+CI_FOLDERS = re.compile(r"(^|/)\.(github|gitlab|circleci|buildkite)/")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".r", ".jl", ".pl", ".rb", ".js", ".ts", ".ipynb")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".gin")
 MAX_CONFIG_BYTES = 256 * 1024
@@ -178,6 +183,10 @@ def entry_points(
         for label, command in _container_commands(tree, container):
             scripts, _ = _command_scripts(tree, "", command)  # a server's own program: no doubt
             found += [EntryPoint(s, f"the {label} of {container}") for s in scripts]
+    for listing in (p for p in tree.paths if COMMAND_FILES.search(p) and not CI_FOLDERS.search(p)):
+        for label, command in _listed_commands(tree, listing):
+            scripts, _ = _command_scripts(tree, posixpath.dirname(listing), command)
+            found += [EntryPoint(s, f"{label} in {listing}") for s in scripts]
     for path in sorted(p for p in tree.paths if SERVING_MODULE.search(p)):
         found.append(EntryPoint(path, "a serving module by its name"))
     for name in declared:
@@ -375,6 +384,28 @@ def _runs_repository_file(tree: CommitTree, prefix: str, words: list[str]) -> bo
         for word in words
         if word.lower().endswith(SCRIPT_SUFFIXES)
     )
+
+
+def _listed_commands(tree: CommitTree, path: str) -> list[tuple[str, str]]:
+    """(label, command) of each Makefile recipe line (tab-indented, under its target) or each
+    line of a shell script, comments and blank lines left out."""
+    data = tree.read([path]).get(path)
+    if data is None or len(data) > MAX_CONFIG_BYTES:
+        return []
+    text = data.decode("utf-8", "replace").replace("\\\n", " ")
+    makefile = not path.endswith((".sh", ".bash"))
+    out: list[tuple[str, str]] = []
+    target = ""
+    for line in text.splitlines():
+        if makefile and not line.startswith("\t"):
+            name, colon, _ = line.partition(":")
+            if colon and name.strip() and not name.lstrip().startswith("#"):
+                target = name.strip()
+            continue
+        command = line.strip().lstrip("@-+").strip()
+        if command and not command.startswith("#"):
+            out.append((f"the {target} recipe" if makefile else "a line", command))
+    return out
 
 
 def _container_commands(tree: CommitTree, path: str) -> list[tuple[str, str]]:
