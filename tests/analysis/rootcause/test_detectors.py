@@ -295,12 +295,11 @@ def _label_findings(change: DatasetChange) -> list[tuple[str, ...]]:
 def test_the_label_is_what_the_code_calls_it_or_what_the_signature_leaves_out() -> None:
     from agentops.analysis.rootcause.relevance.configs import CodeMentions
 
-    mentions = CodeMentions()
     source = (
         'LABEL = "churned"\ny = df["price"].astype("float32")\nX = df.drop(columns=["id"])\n'
         'ds = from_pandas(df, targets="grade")\nscore = f1_score(y, p, average="macro")\n'
     )
-    mentions._python("train.py", source.encode())
+    mentions = CodeMentions.of_file("train.py", source.encode())
     assert set(mentions.labels) == {"churned", "price", "grade"}
 
     rescaled = [ColumnShift("quality", scale_factor=10.0), ColumnShift("alcohol")]

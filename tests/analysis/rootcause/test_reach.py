@@ -268,8 +268,7 @@ def test_a_path_spelled_out_in_full_names_one_file_not_its_folder() -> None:
         'cfg = load(root / "conf" / f"{name}.yaml")': "t.py names 'conf', the folder that holds it",
     }
     for source, lint in cases.items():
-        mentions = CodeMentions()
-        mentions._python("t.py", source.encode())
+        mentions = CodeMentions.of_file("t.py", source.encode())
         assert mentions.file_named("conf/lint.yaml") == lint, source
         assert mentions.file_named("conf/config.yaml"), source
 
@@ -390,3 +389,23 @@ def test_scripts_a_makefile_or_a_shell_script_runs_are_entry_points(tmp_path: Pa
     assert reach.reason("tools/export.py") is None
     assert reach.reason("scripts/plot.py") and reach.reason("scripts/ci_check.py")
     assert EntryPoint("scripts/prepare.py", "the data recipe in Makefile") in reach.entries
+
+
+def test_a_script_that_writes_the_data_training_reads_reaches_the_model(tmp_path: Path) -> None:
+    """Run by hand before training, `prepare.py` is on no import path; it writes the file
+    `train.py` reads, so a change to it reaches the model. A plot of that file does not."""
+    sha = commit(
+        tmp_path,
+        {
+            "train.py": "import pandas as pd\nframe = pd.read_csv('data/features.csv')\n",
+            "prepare.py": "raw = load()\nraw.to_csv('data/features.csv', index=False)\n",
+            "plot.py": "import pandas as pd\npd.read_csv('data/features.csv').plot()\n",
+        },
+    )
+    run = Node.make("run:r2", {"source_name": "train.py", "params": {}})
+    good = Version(Node.make("model:m/1", {}), Node.make("run:r1", {"params": {}}))
+    evidence = ReachEvidence(good, Version(Node.make("model:m/2", {}), run), tmp_path, sha)
+    assert evidence.off_path(["prepare.py", "plot.py"]) == {
+        "plot.py": "plot.py is not imported by train.py (from mlflow.source.name), the run's "
+        "entry point"
+    }

@@ -21,7 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentops.analysis.rootcause.relevance.configs import CodeMentions, ConfigUse, config_use
+from agentops.analysis.rootcause.relevance.configs import (
+    CodeMentions,
+    ConfigUse,
+    config_use,
+    data_files,
+)
 from agentops.analysis.rootcause.relevance.environment import RuntimeEnvironment
 from agentops.analysis.rootcause.relevance.imports import ImportReach, entry_points, import_reach
 from agentops.analysis.rootcause.relevance.tooling import (
@@ -122,7 +127,19 @@ class ReachEvidence:
             return {}
         self._python_changed = True
         reach = self.imports
-        return {path: reason for path in code if (reason := reach.reason(path))}
+        off = {path: reason for path in code if (reason := reach.reason(path))}
+        return {path: reason for path, reason in off.items() if not self._feeds_the_path(path)}
+
+    def _feeds_the_path(self, path: str) -> bool:
+        """Whether a script off the import path writes files and names a data file the code on
+        it names too: a pipeline step run on its own (`prepare.py` writes `data/features.csv`,
+        `train.py` reads it) reaches the model through that file. A script that only reads
+        what training reads (a plot of the same data) does not."""
+        mentions, tree = self.mentions, self.tree
+        if mentions is None or tree is None:
+            return False
+        theirs = CodeMentions.of_file(path, tree.read([path]).get(path, b""))
+        return theirs.writes and bool(data_files(theirs.texts) & data_files(mentions.texts))
 
     def import_chains(self, code: Sequence[str]) -> list[str]:
         reach = self.imports

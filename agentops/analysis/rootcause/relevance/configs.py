@@ -54,6 +54,14 @@ class CodeMentions:
     # strings that are parts of a path spelled out in full (`root / "conf" / "config.yaml"`):
     # they name that one file, not every file of its folder
     path_parts: set[tuple[str, str]] = field(default_factory=set)  # (file, text)
+    writes: bool = False  # the code writes files (`to_csv`, `np.save`, `open(…, "w")`, …)
+
+    @classmethod
+    def of_file(cls, path: str, source: bytes) -> CodeMentions:
+        """What one Python file mentions."""
+        mentions = cls()
+        mentions._python(path, source)
+        return mentions
 
     @classmethod
     def scan(
@@ -95,6 +103,7 @@ class CodeMentions:
                 self.names.setdefault(name, path)
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 self.texts.append((path, node.value))
+            self.writes = self.writes or _writes(node)
             parts = _literal_path(node)
             if parts is not None and len(parts) > 1:
                 self.texts.append((path, "/".join(parts)))
@@ -127,6 +136,41 @@ class CodeMentions:
             if not part.isdigit() and part in self.names:
                 return f"{self.names[part]} reads {part!r} (of {key})"
         return None
+
+
+DATA_FILE = re.compile(
+    r"[\w./-]*[\w-]\.(csv|tsv|parquet|pq|json|jsonl|feather|arrow|pkl|pickle|joblib|npz|npy|h5|"
+    r"hdf5|xlsx|txt)$",
+    re.IGNORECASE,
+)
+
+
+def data_files(texts: Iterable[tuple[str, str]]) -> set[str]:
+    """The data file names (the last path part) among string literals: `data/x.csv` → `x.csv`."""
+    return {
+        posixpath.basename(text.strip()) for _, text in texts if DATA_FILE.fullmatch(text.strip())
+    }
+
+
+WRITERS = frozenset(
+    {"save", "savez", "savez_compressed", "savetxt", "dump", "write_text", "write_bytes",
+     "write_csv", "write_parquet", "sink_parquet", "to_file"}
+)  # fmt: skip
+
+
+def _writes(node: ast.AST) -> bool:
+    """A call that writes a file: pandas' `to_*`, numpy's and joblib's savers, pathlib's
+    writers, `open(…, "w")`."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    if name.startswith("to_") or name in WRITERS:
+        return True
+    modes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "mode")]
+    return name == "open" and any(
+        isinstance(m, ast.Constant) and isinstance(m.value, str) and m.value[:1] in "wax"
+        for m in modes
+    )
 
 
 def _literal_path(node: ast.AST) -> list[str] | None:
