@@ -148,6 +148,13 @@ class OutputFormat(StrEnum):
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
+BadArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The bad model version (recsys/7, models:/recsys@champion), deployment, incident, "
+        "or the run that made the version."
+    ),
+]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="text (for people) or json (for scripts).")
 ]

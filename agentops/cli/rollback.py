@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agentops.cli.context import (
+    BadArgument,
     FormatOption,
     JsonFlag,
     OutputFormat,
@@ -28,7 +29,7 @@ rollback_app = typer.Typer(
 @rollback_app.command("plan")
 def plan_command(
     ctx: typer.Context,
-    bad: Annotated[str, typer.Argument(help="The bad model version, deployment or incident.")],
+    bad: BadArgument,
     to: Annotated[
         str | None,
         typer.Option("--to", help="Roll back to this version (default: chosen from the lineage)."),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli.context import (
+    BadArgument,
     FormatOption,
     JsonFlag,
     OutputFormat,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 def verify(
     ctx: typer.Context,
-    bad: Annotated[str, typer.Argument(help="The bad model version, deployment or incident.")],
+    bad: BadArgument,
     good: Annotated[
         str | None, typer.Option("--good", help="The good version (default: as `why` finds it).")
     ] = None,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from agentops.cli.context import (
+    BadArgument,
     FormatOption,
     JsonFlag,
     OutputFormat,
@@ -20,7 +21,7 @@ from agentops.cli.context import (
 
 def why(
     ctx: typer.Context,
-    bad: Annotated[str, typer.Argument(help="The bad model version, deployment or incident.")],
+    bad: BadArgument,
     good: Annotated[
         str | None, typer.Option("--good", help="The good version (default: found).")
     ] = None,
