@@ -246,6 +246,12 @@ class DatasetAttrs(Attrs):
         return _int(self.raw.get("row_count"))
 
     @property
+    def built_in_code(self) -> bool:
+        """An MLflow input whose source is the code that built the frame (`source_type`
+        `code`: autolog's splits, `mlflow.data.from_pandas` with no source), not a file."""
+        return self.raw.get("source_type") == "code"
+
+    @property
     def schema(self) -> dict[str, str]:
         """Column name → type, in column order. Sources store a list of `{"name", "type"}`
         (OpenLineage columns may lack a type: ""); older stores a name → type map or

@@ -492,7 +492,7 @@ def _explain_code_built_data(store: LineageStore, data: list[Suspect], code: lis
     built it changes: a changed data file the run reads, else a commit on the model's import
     path. Its move is then that change's evidence, not a cause of its own."""
     nodes = {n.ref: n for n in store.get_many([s.ref for s in data])}
-    built = [s for s in data if s.ref in nodes and nodes[s.ref].attrs.get("source_type") == "code"]
+    built = [s for s in data if s.ref in nodes and DatasetAttrs(nodes[s.ref]).built_in_code]
     files = [s for s in data if s not in built and s.reaches_model and s.score > BENIGN_SCORE]
     commits = [s for s in code if s.reaches_model and s.score > BENIGN_SCORE]
     makers = files or commits
