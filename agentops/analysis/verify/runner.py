@@ -143,6 +143,10 @@ class Runner:
                 raise RunFailed(f"exit status {proc.returncode}: {last[:200]}")
             with self._lock:
                 self.ran += 1
+            if not metrics_path.exists():
+                logged = _logged_metrics(Path(scratch) / "mlruns")
+                if logged:
+                    return logged
             return _read_metrics(metrics_path)
 
     def stop(self) -> None:
@@ -158,6 +162,37 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _logged_metrics(store: Path) -> dict[str, float]:
+    """The metrics of the last run the command logged to the scratch MLflow store, when it
+    wrote no `$AGENTOPS_METRICS`: a project that logs to MLflow (MLflow's own examples do)
+    verifies unchanged. MLflow's folder store keeps each metric as a file of
+    `timestamp value step` lines under `<experiment>/<run>/metrics/`; the last line is the
+    value a run page shows."""
+    runs = [folder for folder in store.glob("*/*") if (folder / "metrics").is_dir()]
+    if not runs:
+        return {}
+    latest = max(
+        runs,
+        key=lambda folder: (
+            (folder / "meta.yaml").stat().st_mtime_ns if (folder / "meta.yaml").exists() else 0
+        ),
+    )
+    metrics: dict[str, float] = {}
+    for path in (latest / "metrics").rglob("*"):
+        lines = path.read_text(encoding="utf-8").split() if path.is_file() else []
+        value = _number(_float(lines[-2])) if len(lines) >= 3 else None
+        if value is not None:
+            metrics[path.relative_to(latest / "metrics").as_posix()] = value
+    return metrics
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _read_metrics(path: Path) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """The verify runner's contract with a command that logs to MLflow, as autologged training
 does: the run lands in the scratch store the runner points MLflow at, on the MLflow installed
 here (whose file-store backend refuses to open unless opted in), never in the tree or the
-team's store."""
+team's store; and a command that writes no `$AGENTOPS_METRICS` (MLflow's own examples) is
+measured by the last value of each metric its run logged."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from agentops.analysis.verify.runner import Runner, RunSettings
 
 LOGS_TO_MLFLOW = (
     f"{sys.executable} -c '"
-    "import json, os, mlflow\n"
+    "import mlflow\n"
     "with mlflow.start_run():\n"
-    '    mlflow.log_metric("rmse", 2.5)\n'
-    'json.dump({"rmse": 2.5}, open(os.environ["AGENTOPS_METRICS"], "w"))\''
-)
+    '    mlflow.log_metric("rmse", 3.0, step=0)\n'
+    '    mlflow.log_metric("rmse", 2.5, step=1)\n'
+    "'"
+)  # no $AGENTOPS_METRICS: the run's last rmse is the value
 
 
 def test_a_command_logging_to_mlflow_runs_against_the_scratch_store(
