@@ -49,6 +49,9 @@ def test_ref_candidates_cover_the_short_forms() -> None:
         "deadbeef",
     ]
     assert ref_candidates("why did it accede to the decade?") == []  # hex-looking words
+    assert ref_candidates(  # MLflow's URIs, as users copy them, and "version N"
+        "is models:/wine/3 worse than models:/wine@champion? and Wine-Model version 2?"
+    ) == ["models:/wine/3", "models:/wine@champion", "Wine-Model/2"]
 
 
 def _ask(store, question: str, backend: StubBackend | None = None):

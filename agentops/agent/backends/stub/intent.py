@@ -63,9 +63,10 @@ NEEDS_SUBJECT = frozenset(set(Intent) - {Intent.KNOWLEDGE})
 _FULL_REF = re.compile(
     r"\b(?:commit|config|dataset|run|model|deploy|incident):[^\s,;'\"`()<>]+", re.I
 )
+_MLFLOW_URI = re.compile(r"\b(?:models|runs):/[^\s,;'\"`()<>?]+")
 _INCIDENT_ID = re.compile(r"\bINC-\d+\b", re.I)
 _NAME_SLASH_VERSION = re.compile(r"(?<![\w:/])[A-Za-z][\w.\-]*/\d+\b")
-_NAME_V_VERSION = re.compile(r"\b([A-Za-z][\w\-]*)\s+v(\d+)\b")
+_NAME_V_VERSION = re.compile(r"\b([A-Za-z][\w\-]*)\s+(?:v|version\s+)(\d+)\b", re.I)
 _NAME_AT_DIGEST = re.compile(r"(?<![\w:/])[A-Za-z][\w.\-/]*@[0-9a-f]{4,}\b")
 _COMMIT_WORD = re.compile(r"\bcommit\s+([0-9a-f]{7,40})\b", re.I)
 _HEX = re.compile(r"(?<![\w:@])[0-9a-f]{7,40}\b")
@@ -85,8 +86,9 @@ def classify(question: str, has_refs: bool) -> Intent:
 def ref_candidates(question: str, limit: int = 4) -> list[str]:
     """Things in the question that may name nodes, in the order they appear.
 
-    Full refs, incident ids (INC-1001), `name@digest` (ratings@3fa2), `name/version`
-    (recsys/7), `name vN` (recsys v7) and
+    Full refs, MLflow's URIs (`models:/recsys/7`, `models:/recsys@champion`), incident ids
+    (INC-1001), `name@digest` (ratings@3fa2), `name/version` (recsys/7), `name vN` and
+    `name version N` (recsys v7) and
     hex strings of 7+ characters with a digit (commit prefixes; "deadbeef" is a word).
     """
     found: list[tuple[int, str]] = []
@@ -98,6 +100,9 @@ def ref_candidates(question: str, limit: int = 4) -> list[str]:
         taken.append((start, end))
         found.append((start, text))
 
+    for match in _MLFLOW_URI.finditer(question):
+        text = match.group(0).rstrip(_TRAILING)
+        add(match.start(), match.start() + len(text), text)
     for match in _FULL_REF.finditer(question):
         text = match.group(0).rstrip(_TRAILING)
         add(match.start(), match.start() + len(text), text)
