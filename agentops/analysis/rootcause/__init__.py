@@ -474,16 +474,24 @@ def _explain_derived_data(
             continue
         writer = max(writers, key=lambda s: s.score)
         path = paths[suspect.ref]
-        writer.evidence += [
-            f"{path} (written by a stage that depends on it) changed: {e}"
-            for e in suspect.evidence[:3]
-        ]
-        writer.score = max(writer.score, suspect.score)
-        suspect.score *= 0.5
-        suspect.evidence.append(
-            f"{path} is written by a DVC stage whose inputs {writer.ref} changed: "
-            "a consequence of that change"
+        _as_consequence(
+            suspect,
+            writer,
+            f"{path} (written by a stage that depends on it) changed",
+            suspect.evidence[:3],
+            f"{path} is written by a DVC stage whose inputs {writer.ref} changed",
         )
+
+
+def _as_consequence(
+    suspect: Suspect, cause: Suspect, moved: str, what: list[str], because: str
+) -> None:
+    """`suspect` changed because `cause` did: its evidence (`what`) and strength go to the
+    cause, and it keeps half its score, with `because` as the reason."""
+    cause.evidence += [f"{moved}: {e}" for e in what]
+    cause.score = max(cause.score, suspect.score)
+    suspect.score *= 0.5
+    suspect.evidence.append(f"{because}: a consequence of that change")
 
 
 def _explain_code_built_data(store: LineageStore, data: list[Suspect], code: list[Suspect]) -> None:
@@ -498,17 +506,14 @@ def _explain_code_built_data(store: LineageStore, data: list[Suspect], code: lis
     makers = files or commits
     if not makers:
         return
+    maker = max(makers, key=lambda s: s.score)
     for suspect in built:
-        maker = max(makers, key=lambda s: s.score)
-        what = nodes[suspect.ref].name
-        maker.evidence += [
-            f"the {what} frame MLflow logged moved with it: {e}" for e in suspect.evidence[1:4]
-        ]
-        maker.score = max(maker.score, suspect.score)
-        suspect.score *= 0.5
-        suspect.evidence.append(
-            f"built by the code (MLflow logged its source as code) from what {maker.ref} "
-            "changed: a consequence of that change"
+        _as_consequence(
+            suspect,
+            maker,
+            f"the {nodes[suspect.ref].name} frame MLflow logged moved with it",
+            suspect.evidence[1:4],
+            f"built by the code (MLflow logged its source as code) from what {maker.ref} changed",
         )
 
 
